@@ -32,7 +32,10 @@ struct ekv_reader;
  * unknown (pipes); it is only used for progress. */
 int ekv_reader_new(int fd, uint64_t total_size, struct ekv_reader **out, struct ekv_error *err);
 uint64_t ekv_reader_last_commit_ts(const struct ekv_reader *r);
-int ekv_reader_wrapper(const struct ekv_reader *r);     /* 0, 1 or 2 */
+/* 0 bare stream, 1 EKVTHLC1, 2 EKVTHLC2, 3 no header but a valid CRC32C
+ * footer (a node file written before the HLC header existed). Final only
+ * after ekv_reader_next returned 0. */
+int ekv_reader_wrapper(const struct ekv_reader *r);
 /* 1 = entry filled (pointers valid until the next call), 0 = clean end
  * (footer verified), else an error status with err filled (offset set). */
 int ekv_reader_next(struct ekv_reader *r, struct ekv_entry *e, struct ekv_error *err);
@@ -58,8 +61,15 @@ void ekv_mvcc_free(struct ekv_mvcc *m);
 struct ekv_fsm_writer;
 int ekv_fsm_writer_new(int fd, uint64_t last_commit_ts, int node_wrapper,
 		       struct ekv_fsm_writer **out, struct ekv_error *err);
+/* One entry with its bytes exactly as given (raw encoded key and value). */
 int ekv_fsm_writer_add(struct ekv_fsm_writer *w, const void *key, size_t klen,
 		       const void *value, size_t vlen, struct ekv_error *err);
+/* One live MVCC entry: key = encoded key (user key + BE64(^ts)); the
+ * 9-byte value header (flags 0, expireAt 0) is written before body. */
+int ekv_fsm_writer_add_live(struct ekv_fsm_writer *w, const void *key, size_t klen,
+			    const void *body, size_t blen, struct ekv_error *err);
+/* Appends user_key ‖ BE64(^ts) to out. */
+int ekv_mvcc_encode_key(struct ekv_buf *out, const void *user_key, size_t n, uint64_t ts);
 /* Flushes (and writes the footer). Fills sha256 (64 hex + NUL) and bytes. */
 int ekv_fsm_writer_finish(struct ekv_fsm_writer *w, char sha256_hex[65], uint64_t *bytes,
 			  struct ekv_error *err);

@@ -4,6 +4,9 @@
 #include "buf.h"
 
 int ekv_utf8_valid(const void *s, size_t len);
+/* Length of the valid UTF-8 sequence starting at s (Go's rules: no
+ * overlongs, no surrogates, max U+10FFFF), or 0 if invalid. */
+size_t ekv_utf8_seq_len(const uint8_t *s, size_t n);
 
 /* base64 without padding, URL alphabet (A-Z a-z 0-9 - _). */
 int ekv_b64url_encode(struct ekv_buf *out, const void *p, size_t n);

@@ -1,0 +1,266 @@
+/* External merge sort of (key, value) records with bounded memory (sorter.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "error.h"
+#include "sorter.h"
+#include "util.h"
+
+/* In-memory batch: records appended to one arena as
+ * LE64(klen) LE64(vlen) key value; `offs` indexes them. */
+struct batch {
+	struct ekv_buf arena;
+	size_t *offs;
+	size_t n, cap;
+	size_t pos;                  /* iteration cursor after sorting */
+};
+
+struct run {
+	FILE *f;
+	struct ekv_buf cur;          /* current record: key then value */
+	size_t klen, vlen;
+	int has;                     /* cur holds a record */
+};
+
+struct ekv_sorter {
+	char *tmpdir;
+	size_t mem_limit;
+	struct batch mem;
+	struct run *runs;
+	unsigned n_runs;
+	uint64_t count;
+	int finished;
+	int last;                    /* source returned last time, -1 none; n_runs = memory */
+};
+
+static void rec_at(const struct batch *b, size_t off, const uint8_t **k, size_t *kl,
+		   const uint8_t **v, size_t *vl)
+{
+	const uint8_t *p = b->arena.data + off;
+	*kl = (size_t)ekv_le64(p);
+	*vl = (size_t)ekv_le64(p + 8);
+	*k = p + 16;
+	*v = p + 16 + *kl;
+}
+
+int ekv_sorter_new(const char *tmpdir, size_t mem_limit, struct ekv_sorter **out,
+		   struct ekv_error *err)
+{
+	struct ekv_sorter *s = calloc(1, sizeof *s);
+	if (!s) return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR");
+	s->tmpdir = strdup(dir && *dir ? dir : "/tmp");
+	if (!s->tmpdir) {
+		free(s);
+		return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	}
+	s->mem_limit = mem_limit ? mem_limit : EKV_SORTER_DEFAULT_MEM;
+	ekv_buf_init(&s->mem.arena);
+	s->last = -1;
+	*out = s;
+	return EKV_OK;
+}
+
+static const struct batch *cmp_batch;
+static int cmp_offs(const void *a, const void *b)
+{
+	size_t oa = *(const size_t *)a, ob = *(const size_t *)b;
+	const uint8_t *ka, *kb, *va, *vb;
+	size_t kla, klb, vla, vlb;
+	rec_at(cmp_batch, oa, &ka, &kla, &va, &vla);
+	rec_at(cmp_batch, ob, &kb, &klb, &vb, &vlb);
+	int c = ekv_bytes_cmp(ka, kla, kb, klb);
+	if (c) return c;
+	return oa < ob ? -1 : oa > ob;   /* stable: insertion order */
+}
+
+static void sort_batch(struct batch *b)
+{
+	cmp_batch = b;
+	qsort(b->offs, b->n, sizeof *b->offs, cmp_offs);
+	cmp_batch = NULL;
+	b->pos = 0;
+}
+
+static int write_all(FILE *f, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, f) == n ? 0 : -1;
+}
+
+static int spill(struct ekv_sorter *s, struct ekv_error *err)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/.ekvsort-XXXXXX", s->tmpdir);
+	int fd = mkstemp(path);
+	if (fd < 0) return ekv_fail_errno(err, errno, "sorter: cannot create spill file in %s", s->tmpdir);
+	unlink(path);
+	FILE *f = fdopen(fd, "w+b");
+	if (!f) {
+		close(fd);
+		return ekv_fail_errno(err, errno, "sorter: fdopen");
+	}
+	struct run *r = realloc(s->runs, (s->n_runs + 1) * sizeof *r);
+	if (!r) {
+		fclose(f);
+		return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	}
+	s->runs = r;
+	memset(&r[s->n_runs], 0, sizeof *r);
+	r[s->n_runs].f = f;
+	ekv_buf_init(&r[s->n_runs].cur);
+	s->n_runs++;
+	sort_batch(&s->mem);
+	for (size_t i = 0; i < s->mem.n; i++) {
+		const uint8_t *p = s->mem.arena.data + s->mem.offs[i];
+		size_t rec = 16 + (size_t)ekv_le64(p) + (size_t)ekv_le64(p + 8);
+		if (write_all(f, p, rec))
+			return ekv_fail_errno(err, errno ? errno : EIO, "sorter: writing spill file");
+	}
+	if (fflush(f) != 0) return ekv_fail_errno(err, errno, "sorter: writing spill file");
+	ekv_buf_reset(&s->mem.arena);
+	s->mem.n = 0;
+	return EKV_OK;
+}
+
+int ekv_sorter_add(struct ekv_sorter *s, const void *key, size_t klen, const void *val,
+		   size_t vlen, struct ekv_error *err)
+{
+	if (s->finished) return ekv_fail(err, EKV_EUSAGE, "sorter: add after finish");
+	if (s->mem.n == s->mem.cap) {
+		size_t cap = s->mem.cap ? s->mem.cap * 2 : 1024;
+		size_t *o = realloc(s->mem.offs, cap * sizeof *o);
+		if (!o) return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+		s->mem.offs = o;
+		s->mem.cap = cap;
+	}
+	uint8_t hdr[16];
+	ekv_put_le64(hdr, klen);
+	ekv_put_le64(hdr + 8, vlen);
+	size_t off = s->mem.arena.len;
+	if (ekv_buf_reserve(&s->mem.arena, 16 + klen + vlen) || ekv_buf_append(&s->mem.arena, hdr, 16) ||
+	    ekv_buf_append(&s->mem.arena, key, klen) || ekv_buf_append(&s->mem.arena, val, vlen))
+		return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	s->mem.offs[s->mem.n++] = off;
+	s->count++;
+	if (s->mem.arena.len >= s->mem_limit) return spill(s, err);
+	return EKV_OK;
+}
+
+/* Loads the next record of run r into r->cur; r->has = 0 at its end. */
+static int run_advance(struct run *r, struct ekv_error *err)
+{
+	uint8_t hdr[16];
+	size_t got = fread(hdr, 1, 16, r->f);
+	if (got == 0 && feof(r->f)) {
+		r->has = 0;
+		return EKV_OK;
+	}
+	if (got != 16) return ekv_fail(err, EKV_EIO, "sorter: spill file truncated");
+	r->klen = (size_t)ekv_le64(hdr);
+	r->vlen = (size_t)ekv_le64(hdr + 8);
+	ekv_buf_reset(&r->cur);
+	if (ekv_buf_reserve(&r->cur, r->klen + r->vlen))
+		return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	if (fread(r->cur.data, 1, r->klen + r->vlen, r->f) != r->klen + r->vlen)
+		return ekv_fail(err, EKV_EIO, "sorter: spill file truncated");
+	r->cur.len = r->klen + r->vlen;
+	r->has = 1;
+	return EKV_OK;
+}
+
+int ekv_sorter_finish(struct ekv_sorter *s, struct ekv_error *err)
+{
+	if (s->finished) return EKV_OK;
+	s->finished = 1;
+	sort_batch(&s->mem);
+	for (unsigned i = 0; i < s->n_runs; i++) {
+		struct run *r = &s->runs[i];
+		if (fseek(r->f, 0, SEEK_SET) != 0) return ekv_fail_errno(err, errno, "sorter: rewind");
+		setvbuf(r->f, NULL, _IOFBF, 1 << 20);
+		int rc = run_advance(r, err);
+		if (rc) return rc;
+	}
+	return EKV_OK;
+}
+
+/* Current record of source i (runs first, then memory); 0 if exhausted. */
+static int source_peek(struct ekv_sorter *s, unsigned i, const uint8_t **k, size_t *kl,
+		       const uint8_t **v, size_t *vl)
+{
+	if (i < s->n_runs) {
+		struct run *r = &s->runs[i];
+		if (!r->has) return 0;
+		*k = r->cur.data;
+		*kl = r->klen;
+		*v = r->cur.data + r->klen;
+		*vl = r->vlen;
+		return 1;
+	}
+	if (s->mem.pos >= s->mem.n) return 0;
+	rec_at(&s->mem, s->mem.offs[s->mem.pos], k, kl, v, vl);
+	return 1;
+}
+
+int ekv_sorter_next(struct ekv_sorter *s, const uint8_t **key, size_t *klen,
+		    const uint8_t **val, size_t *vlen, struct ekv_error *err)
+{
+	if (!s->finished) {
+		int rc = ekv_sorter_finish(s, err);
+		if (rc) return -rc;
+	}
+	if (s->last >= 0) {
+		if ((unsigned)s->last < s->n_runs) {
+			int rc = run_advance(&s->runs[s->last], err);
+			if (rc) return -rc;
+		} else {
+			s->mem.pos++;
+		}
+		s->last = -1;
+	}
+	int best = -1;
+	const uint8_t *bk = NULL, *bv = NULL;
+	size_t bkl = 0, bvl = 0;
+	for (unsigned i = 0; i <= s->n_runs; i++) {
+		const uint8_t *k, *v;
+		size_t kl, vl;
+		if (!source_peek(s, i, &k, &kl, &v, &vl)) continue;
+		/* strict '<' keeps the earlier source on ties: stable order */
+		if (best < 0 || ekv_bytes_cmp(k, kl, bk, bkl) < 0) {
+			best = (int)i;
+			bk = k; bkl = kl; bv = v; bvl = vl;
+		}
+	}
+	if (best < 0) return 0;
+	s->last = best;
+	*key = bk;
+	*klen = bkl;
+	*val = bv;
+	*vlen = bvl;
+	return 1;
+}
+
+uint64_t ekv_sorter_count(const struct ekv_sorter *s)
+{
+	return s->count;
+}
+
+unsigned ekv_sorter_spills(const struct ekv_sorter *s)
+{
+	return s->n_runs;
+}
+
+void ekv_sorter_free(struct ekv_sorter *s)
+{
+	if (!s) return;
+	for (unsigned i = 0; i < s->n_runs; i++) {
+		if (s->runs[i].f) fclose(s->runs[i].f);
+		ekv_buf_release(&s->runs[i].cur);
+	}
+	free(s->runs);
+	ekv_buf_release(&s->mem.arena);
+	free(s->mem.offs);
+	free(s->tmpdir);
+	free(s);
+}
