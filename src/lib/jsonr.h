@@ -16,6 +16,9 @@
  * display and the line. */
 json_t *ekv_json_parse(const void *text, size_t n, const char *display, enum ekv_status code,
 		       struct ekv_error *err);
+/* Same, for text that starts at line first_line of display (JSONL). */
+json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
+			  unsigned long first_line, enum ekv_status code, struct ekv_error *err);
 /* Integer >= 0 (or a big one from the pre-pass) -> 0, else -1. */
 int ekv_json_u64(const json_t *v, uint64_t *out);
 /* Integer in int64 range -> 0, else -1. */

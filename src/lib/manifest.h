@@ -28,7 +28,8 @@ struct ekv_manifest {
 	int include_sqs_side_records;
 	int rename_s3_collisions;
 	char *dynamodb_layout;             /* "per-item" or "jsonl" */
-	uint64_t dynamodb_bundle_size;     /* D19, recorded in the ekvbackup object */
+	uint64_t dynamodb_bundle_size;     /* D19, recorded in the ekvbackup object
+					    * when the layout is jsonl (0 = 64 MiB) */
 	/* D5: written by us, ignored when reading */
 	const struct ekv_counters *counters;
 };
@@ -42,4 +43,10 @@ int ekv_manifest_parse(const void *data, size_t n, struct ekv_manifest *m, struc
 void ekv_manifest_release(struct ekv_manifest *m);
 /* Go time.RFC3339Nano of the current UTC time. */
 void ekv_now_rfc3339nano(char buf[64]);
+/* Same for a given UTC instant: fraction with trailing zeros trimmed, none
+ * when nsec is 0 ("2026-06-01T12:34:56.12Z", "2026-06-01T12:34:56Z"). */
+void ekv_format_rfc3339nano(int64_t sec, long nsec, char buf[64]);
+/* True if s parses with Go's time.Parse(time.RFC3339Nano, s):
+ * YYYY-MM-DDTHH:MM:SS[.digits](Z|+hh:mm|-hh:mm), fields range-checked. */
+int ekv_rfc3339_valid(const char *s);
 #endif
