@@ -8,7 +8,8 @@
  * gen_put; this file frames them with one fixed commit timestamp, sorts
  * them with the core sorter and writes them with the .fsm writer. The
  * mixes add container cases the adapters never produce: raw operational
- * keys (D2) and older versions plus tombstones (D1). They draw from their
+ * keys (D2), older versions plus tombstones (D1), and internal/unknown
+ * prefixes. They draw from their
  * own RNG stream, so the adapters' records are the same with or without
  * a mix. A summary with the counters a decoder must report goes to stdout.
  */
@@ -40,7 +41,7 @@ struct gen {
 	struct ekv_sorter *sorter;
 	struct ekv_buf key, val;
 	struct ekv_error err;
-	uint64_t live, superseded, tombstones, operational;
+	uint64_t live, superseded, tombstones, operational, internal, unknown;
 };
 
 static uint64_t rotl(uint64_t x, int k)
@@ -166,6 +167,30 @@ int gen_put(struct gen *g, const void *key, size_t klen, const void *body, size_
 	return g->with_versions ? add_version_mix(g, key, klen, body, blen) : 0;
 }
 
+/* --with-internal: records of the core's internal prefixes (counted as
+ * internal) and of no prefix at all (unknown), so the container cases are
+ * exercised even with no adapter selected. The version mix applies. */
+static int add_internal(struct gen *g, uint64_t records)
+{
+	static const char *const prefixes[] = { "!dist|gen|", "!txn|lock|", "!s3route|r|" };
+	uint64_t n = records / 20 < 8 ? 8 : records / 20;
+	uint8_t body[64];
+	char key[64];
+	for (uint64_t i = 0; i < n; i++) {
+		int unknown = i % 4 == 3;
+		int len = snprintf(key, sizeof key, "%s%08llx", unknown ? "~nobody|" : prefixes[i % 3],
+				   (unsigned long long)rng_next(&g->mix));
+		size_t blen = (size_t)rng_below(&g->mix, sizeof body);
+		for (size_t j = 0; j < blen; j++) body[j] = (uint8_t)rng_next(&g->mix);
+		int rc = put_version(g, key, (size_t)len, g->ts, 0, body, blen);
+		if (!rc && g->with_versions) rc = add_version_mix(g, key, (size_t)len, body, blen);
+		if (rc) return rc;
+		if (unknown) g->unknown++;
+		else g->internal++;
+	}
+	return 0;
+}
+
 /* --with-operational: the raw, unversioned rows of container.md §2.6(a). */
 static int add_operational(struct gen *g)
 {
@@ -198,7 +223,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ekvgen --output FILE [--seed N] [--records N] [--value-size BYTES]\n"
 		   "              [--adapters redis,dynamodb,s3,sqs] [--node-format]\n"
-		   "              [--with-operational] [--with-versions]\n"
+		   "              [--with-operational] [--with-versions] [--with-internal]\n"
 		   "Writes a deterministic synthetic snapshot (commit ts 0x%016llx).\n",
 		(unsigned long long)GEN_COMMIT_TS);
 }
@@ -216,7 +241,7 @@ static int parse_u64(const char *s, uint64_t *out)
 struct gen_args {
 	uint64_t seed, records, value_size;
 	const char *adapters, *output;
-	int node_format, with_operational, with_versions;
+	int node_format, with_operational, with_versions, with_internal;
 };
 
 /* Go flag style: -name/--name, =value or the next word. */
@@ -233,6 +258,7 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
 		if (IS("node-format")) { a->node_format = 1; continue; }
 		if (IS("with-operational")) { a->with_operational = 1; continue; }
 		if (IS("with-versions")) { a->with_versions = 1; continue; }
+		if (IS("with-internal")) { a->with_internal = 1; continue; }
 		if (IS("h") || IS("help")) { usage(stdout); exit(0); }
 		if (!v) {
 			if (i + 1 >= argc) return -1;
@@ -319,7 +345,7 @@ static char *dir_of(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct gen_args a = { 1, 1000, 100, "redis,dynamodb,s3,sqs", NULL, 0, 0, 0 };
+	struct gen_args a = { 1, 1000, 100, "redis,dynamodb,s3,sqs", NULL, 0, 0, 0, 0 };
 	if (parse_args(argc, argv, &a) != 0) {
 		usage(stderr);
 		return 2;
@@ -337,6 +363,7 @@ int main(int argc, char **argv)
 	int rc = tmpdir ? ekv_sorter_new(tmpdir, EKV_SORTER_DEFAULT_MEM, &g.sorter, &g.err) : EKV_ENOMEM;
 	free(tmpdir);
 	if (!rc) rc = run_generators(&g, &a);
+	if (!rc && a.with_internal) rc = add_internal(&g, a.records);
 	if (!rc && a.with_operational) rc = add_operational(&g);
 	char sha[65] = "";
 	uint64_t bytes = 0;
@@ -357,11 +384,12 @@ int main(int argc, char **argv)
 		if (fd >= 0) unlink(a.output);
 		return 1;
 	}
-	uint64_t total = g.live + g.superseded + g.tombstones + g.operational;
+	uint64_t total = g.live + g.superseded + g.tombstones + g.operational + g.internal + g.unknown;
 	printf("ekvgen %s: entries=%llu live=%llu superseded=%llu tombstone=%llu operational=%llu"
-	       " bytes=%llu sha256=%s\n",
+	       " internal=%llu unknown=%llu bytes=%llu sha256=%s\n",
 	       a.output, (unsigned long long)total, (unsigned long long)g.live,
 	       (unsigned long long)g.superseded, (unsigned long long)g.tombstones,
-	       (unsigned long long)g.operational, (unsigned long long)bytes, sha);
+	       (unsigned long long)g.operational, (unsigned long long)g.internal,
+	       (unsigned long long)g.unknown, (unsigned long long)bytes, sha);
 	return 0;
 }
