@@ -63,9 +63,9 @@ int ekv_sorter_new(const char *tmpdir, size_t mem_limit, struct ekv_sorter **out
 	return EKV_OK;
 }
 
-static const struct batch *cmp_batch;
-static int cmp_offs(const void *a, const void *b)
+static int cmp_offs(const void *a, const void *b, void *ctx)
 {
+	const struct batch *cmp_batch = ctx;
 	size_t oa = *(const size_t *)a, ob = *(const size_t *)b;
 	const uint8_t *ka, *kb, *va, *vb;
 	size_t kla, klb, vla, vlb;
@@ -78,9 +78,7 @@ static int cmp_offs(const void *a, const void *b)
 
 static void sort_batch(struct batch *b)
 {
-	cmp_batch = b;
-	qsort(b->offs, b->n, sizeof *b->offs, cmp_offs);
-	cmp_batch = NULL;
+	if (b->n) qsort_r(b->offs, b->n, sizeof *b->offs, cmp_offs, b);
 	b->pos = 0;
 }
 
