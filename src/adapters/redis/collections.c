@@ -1,0 +1,377 @@
+/*
+ * Hashes, lists, sets, zsets and streams (redis.md §2.3, §3.4-§3.10,
+ * §4.7-§4.11, §4.14).
+ *
+ * Element rows of every key of a family arrive before that family's metas
+ * (§2.4), so each record is validated on arrival and parked in the family's
+ * sorter under group(uk) || sub-tag; finish streams each group straight into
+ * its JSON file (elements already in output order), so only one key's state
+ * is ever live and a big collection never sits in memory.
+ */
+#include <math.h>
+#include "redis_internal.h"
+#include "../../lib/util.h"
+
+static const uint8_t MAGIC_HASH[4] = { 0x00, 'R', 'H', 0x01 };
+static const uint8_t MAGIC_SET[4] = { 0x00, 'R', 'S', 0x01 };
+static const uint8_t MAGIC_ZSET[4] = { 0x00, 'R', 'Z', 0x01 };
+static const uint8_t MAGIC_STREAM_ENTRY[5] = { 0x00, 'R', 'X', 'E', 0x01 };
+
+static int bad(const struct ekv_record *rec, struct ekv_error *err, const char *what)
+{
+	return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len, "redis: %s", what);
+}
+
+static int nomem(struct ekv_error *err)
+{
+	return ekv_fail(err, EKV_ENOMEM, "redis: out of memory");
+}
+
+/* Parks one record: group(uk) || sub || suffix -> value. */
+static int park(struct redis_dec *d, int coll, const uint8_t *uk, size_t n, int sub,
+		const void *suffix, size_t slen, const void *val, size_t vlen, struct ekv_error *err)
+{
+	ekv_buf_reset(&d->tmp);
+	if (redis_group_append(&d->tmp, uk, n) || ekv_buf_append_byte(&d->tmp, (uint8_t)sub) ||
+	    ekv_buf_append(&d->tmp, suffix, slen))
+		return nomem(err);
+	return ekv_sorter_add(d->coll[coll], d->tmp.data, d->tmp.len, val, vlen, err);
+}
+
+static int count_meta_ok(const uint8_t *v, size_t n)
+{
+	return (n == 8 || n == 16) && ekv_be64(v) <= REDIS_MAXI64;
+}
+
+/* Hash/set/zset/stream keys: BE32 length + user key [+ rest]. */
+static int lenkey(const struct ekv_record *rec, const uint8_t **uk, size_t *n, const uint8_t **rest,
+		  size_t *rlen)
+{
+	return redis_parse_lenkey(rec->key + rec->prefix_len, rec->key_len - rec->prefix_len, uk, n,
+				  rest, rlen);
+}
+
+static int dec_count_meta(struct redis_dec *d, const struct ekv_record *rec, int coll, int kind,
+			  const char *what, struct ekv_error *err)
+{
+	const uint8_t *uk, *rest;
+	size_t n, rl;
+	char msg[64];
+	snprintf(msg, sizeof msg, "%s meta key without its length-prefixed user key", what);
+	if (lenkey(rec, &uk, &n, &rest, &rl)) return bad(rec, err, msg);
+	if (!count_meta_ok(rec->value, rec->value_len)) {
+		snprintf(msg, sizeof msg, "%s meta of %zu bytes or length over int64", what, rec->value_len);
+		return bad(rec, err, msg);
+	}
+	int st = redis_note_kind(d, uk, n, kind, err);
+	return st ? st : park(d, coll, uk, n, SUB_META, NULL, 0, rec->value, rec->value_len, err);
+}
+
+static int dec_member(struct redis_dec *d, const struct ekv_record *rec, int coll, int kind,
+		      const char *what, const void *val, size_t vlen, struct ekv_error *err)
+{
+	const uint8_t *uk, *rest;
+	size_t n, rl;
+	char msg[64];
+	snprintf(msg, sizeof msg, "%s key without its length-prefixed user key", what);
+	if (lenkey(rec, &uk, &n, &rest, &rl)) return bad(rec, err, msg);
+	int st = redis_note_kind(d, uk, n, kind, err);
+	return st ? st : park(d, coll, uk, n, SUB_ELEM, rest, rl, val, vlen, err);
+}
+
+static int score_ok(const uint8_t *v, size_t n)
+{
+	if (n != 8) return 0;
+	uint64_t bits = ekv_be64(v);
+	return !((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
+		 (bits & 0x000fffffffffffffull) != 0);
+}
+
+/* ---- lists (no length prefix on meta and item keys) ---- */
+
+static int list_meta_ok(const uint8_t *v, size_t n)
+{
+	return (n == 24 || n == 32) && ekv_be64(v + 16) <= REDIS_MAXI64;
+}
+
+static int dec_list_meta(struct redis_dec *d, const struct ekv_record *rec, const uint8_t *uk,
+			 size_t n, struct ekv_error *err)
+{
+	if (!list_meta_ok(rec->value, rec->value_len)) return bad(rec, err, "list meta of a wrong length or length over int64");
+	int st = redis_note_kind(d, uk, n, K_LIST, err);
+	return st ? st : park(d, C_LIST, uk, n, SUB_META, NULL, 0, rec->value, rec->value_len, err);
+}
+
+/* D9: "!lst|meta|d|" is a delta only when the value is 16 bytes and the key
+ * is exactly BE32 length + user key + 12 bytes; otherwise it is the base meta
+ * of a list whose key starts with "d|". */
+static int dec_list_meta_or_delta(struct redis_dec *d, const struct ekv_record *rec,
+				  struct ekv_error *err)
+{
+	const uint8_t *uk, *rest;
+	size_t n, rl;
+	if (rec->value_len == 16 && !lenkey(rec, &uk, &n, &rest, &rl) && rl == 12) return EKV_OK;
+	size_t base = sizeof("!lst|meta|") - 1;
+	return dec_list_meta(d, rec, rec->key + base, rec->key_len - base, err);
+}
+
+static int dec_list_item(struct redis_dec *d, const struct ekv_record *rec, struct ekv_error *err)
+{
+	const uint8_t *rest = rec->key + rec->prefix_len;
+	size_t rl = rec->key_len - rec->prefix_len;
+	if (rl < 8) return bad(rec, err, "list item key without its 8-byte sequence");
+	int st = redis_note_kind(d, rest, rl - 8, K_LIST, err);
+	/* the sortable seq bytes order as signed seqs: kept as the sub key */
+	return st ? st : park(d, C_LIST, rest, rl - 8, SUB_ELEM, rest + rl - 8, 8, rec->value,
+			      rec->value_len, err);
+}
+
+/* ---- legacy blobs (D8 for hash/set; zset as upstream) ---- */
+
+struct blob_item {
+	const uint8_t *name, *value;
+	size_t nlen, vlen;
+	size_t order;
+};
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct blob_item *x = a, *y = b;
+	int c = ekv_bytes_cmp(x->name, x->nlen, y->name, y->nlen);
+	if (c) return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sorts items by name and parks the last one of each name (later entries
+ * win, as the protobuf map / upstream's member loop). */
+static int park_items(struct redis_dec *d, int coll, const uint8_t *uk, size_t n,
+		      struct blob_item *it, size_t cnt, struct ekv_error *err)
+{
+	qsort(it, cnt, sizeof *it, item_cmp);
+	for (size_t i = 0; i < cnt; i++) {
+		if (i + 1 < cnt && !ekv_bytes_cmp(it[i].name, it[i].nlen, it[i + 1].name, it[i + 1].nlen))
+			continue;
+		int st = park(d, coll, uk, n, SUB_BLOB, it[i].name, it[i].nlen, it[i].value, it[i].vlen, err);
+		if (st) return st;
+	}
+	return EKV_OK;
+}
+
+static int grow_items(struct blob_item **it, size_t *cap, size_t cnt)
+{
+	if (cnt < *cap) return 0;
+	size_t nc = *cap ? *cap * 2 : 16;
+	struct blob_item *p = realloc(*it, nc * sizeof *p);
+	if (!p) return -1;
+	*it = p;
+	*cap = nc;
+	return 0;
+}
+
+/* One map entry / zset entry sub-message: field 1 string, field 2 string or
+ * double. Returns 0 or -1 (malformed, non-UTF-8). */
+static int parse_pair(const uint8_t *p, size_t n, int want_double, struct blob_item *out,
+		      uint8_t score[8])
+{
+	const uint8_t *end = p + n;
+	struct pb_field f;
+	int r;
+	out->name = (const uint8_t *)"";
+	out->nlen = 0;
+	out->value = (const uint8_t *)"";
+	out->vlen = 0;
+	if (score) memset(score, 0, 8);
+	while ((r = pb_next(&p, end, &f)) == 1) {
+		if (f.num == 1 && f.wt == 2) {
+			if (!ekv_utf8_valid(f.data, f.len)) return -1;
+			out->name = f.data;
+			out->nlen = f.len;
+		} else if (f.num == 2 && !want_double && f.wt == 2) {
+			if (!ekv_utf8_valid(f.data, f.len)) return -1;
+			out->value = f.data;
+			out->vlen = f.len;
+		} else if (f.num == 2 && want_double && f.wt == 1) {
+			ekv_put_be64(score, f.varint);
+		}
+	}
+	return r;
+}
+
+static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
+		    struct ekv_error *err)
+{
+	const uint8_t *magic = coll == C_HASH ? MAGIC_HASH : coll == C_SET ? MAGIC_SET : MAGIC_ZSET;
+	const char *what = coll == C_HASH ? "legacy hash blob" : coll == C_SET ? "legacy set blob"
+									     : "legacy zset blob";
+	const uint8_t *uk = rec->key + rec->prefix_len;
+	size_t n = rec->key_len - rec->prefix_len;
+	char msg[96];
+	if (rec->value_len < 4 || memcmp(rec->value, magic, 4) != 0) {
+		snprintf(msg, sizeof msg, "%s without its magic", what);
+		return bad(rec, err, msg);
+	}
+	const uint8_t *p = rec->value + 4, *end = rec->value + rec->value_len;
+	struct blob_item *it = NULL;
+	uint8_t *scores = NULL;
+	size_t cnt = 0, cap = 0;
+	struct pb_field f;
+	int r, st = EKV_OK;
+	const char *why = NULL;
+	while (!why && (r = pb_next(&p, end, &f)) == 1) {
+		if (f.num != 1 || f.wt != 2) continue;
+		if (grow_items(&it, &cap, cnt)) { st = nomem(err); break; }
+		if (coll == C_ZSET) {
+			uint8_t *ns = realloc(scores, cap * 8);
+			if (!ns) { st = nomem(err); break; }
+			scores = ns;
+		}
+		struct blob_item *x = &it[cnt];
+		x->order = cnt;
+		if (coll == C_SET) {
+			if (!ekv_utf8_valid(f.data, f.len)) why = "non-UTF-8 member";
+			x->name = f.data;
+			x->nlen = f.len;
+			x->value = NULL;
+			x->vlen = 0;
+		} else if (parse_pair(f.data, f.len, coll == C_ZSET, x, coll == C_ZSET ? scores + cnt * 8 : NULL)) {
+			why = "unparsable or non-UTF-8 entry";
+		} else if (coll == C_ZSET) {
+			if (!score_ok(scores + cnt * 8, 8)) why = "NaN score";
+		}
+		cnt++;
+	}
+	if (!st && !why && r < 0) why = "unparsable protobuf";
+	if (!st && why) {
+		snprintf(msg, sizeof msg, "%s: %s", what, why);
+		st = bad(rec, err, msg);
+	}
+	if (!st && coll == C_ZSET)
+		for (size_t i = 0; i < cnt; i++) { it[i].value = scores + i * 8; it[i].vlen = 8; }
+	int kind = coll == C_HASH ? K_HASH_BLOB : coll == C_SET ? K_SET_BLOB : K_ZSET_BLOB;
+	if (!st) st = redis_note_kind(d, uk, n, kind, err);
+	if (!st) {
+		/* a blob with no entries still creates the key (empty collection) */
+		if (cnt == 0) st = park(d, coll, uk, n, SUB_PRESENT, NULL, 0, NULL, 0, err);
+		else st = park_items(d, coll, uk, n, it, cnt, err);
+	}
+	free(it);
+	free(scores);
+	return st;
+}
+
+/* ---- streams ---- */
+
+static int stream_meta_ok(const uint8_t *v, size_t n)
+{
+	return (n == 24 || n == 32 || n == 48) && ekv_be64(v) <= REDIS_MAXI64;
+}
+
+/* Renders {"id":"ms-seq","fields":[{"name":…,"value":…}…]}\n (profile A). */
+static int render_entry(struct ekv_buf *out, uint64_t ms, uint64_t seq, const uint8_t *p,
+			const uint8_t *end, const char **why)
+{
+	struct ekv_jw w;
+	char id[48];
+	int idn = snprintf(id, sizeof id, "%llu-%llu", (unsigned long long)ms, (unsigned long long)seq);
+	ekv_buf_reset(out);
+	ekv_jw_init(&w, out, EKV_JW_PROFILE_A);
+	ekv_jw_obj_begin(&w);
+	ekv_jw_key(&w, "id");
+	ekv_jw_str(&w, id, (size_t)idn);
+	ekv_jw_key(&w, "fields");
+	ekv_jw_arr_begin(&w);
+	struct pb_field f;
+	int r;
+	size_t nfields = 0;
+	while ((r = pb_next(&p, end, &f)) == 1) {
+		if (f.wt != 2 || (f.num != 1 && f.num != 2)) continue;
+		if (!ekv_utf8_valid(f.data, f.len)) {
+			*why = "non-UTF-8 string (D10)";
+			return -1;
+		}
+		if (f.num == 1) continue;    /* the ID comes from the key (§3.9) */
+		if (nfields % 2 == 0) {
+			ekv_jw_obj_begin(&w);
+			ekv_jw_key(&w, "name");
+		} else {
+			ekv_jw_key(&w, "value");
+		}
+		ekv_jw_binary_safe(&w, f.data, f.len);
+		if (nfields % 2 == 1) ekv_jw_obj_end(&w);
+		nfields++;
+	}
+	if (r < 0) {
+		*why = "unparsable protobuf";
+		return -1;
+	}
+	if (nfields % 2) {
+		*why = "odd field count";
+		return -1;
+	}
+	ekv_jw_arr_end(&w);
+	ekv_jw_obj_end(&w);
+	if (ekv_jw_finish(&w) || ekv_buf_append_byte(out, '\n')) return -2;
+	return 0;
+}
+
+static int dec_stream_entry(struct redis_dec *d, const struct ekv_record *rec, struct ekv_error *err)
+{
+	const uint8_t *uk, *rest;
+	size_t n, rl;
+	if (lenkey(rec, &uk, &n, &rest, &rl) || rl != 16)
+		return bad(rec, err, "stream entry key without its 16-byte ID");
+	if (rec->value_len < 5 || memcmp(rec->value, MAGIC_STREAM_ENTRY, 5) != 0)
+		return bad(rec, err, "stream entry without RXE magic");
+	const char *why = NULL;
+	int r = render_entry(&d->tmp2, ekv_be64(rest), ekv_be64(rest + 8), rec->value + 5,
+			     rec->value + rec->value_len, &why);
+	if (r == -2) return nomem(err);
+	if (r) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "stream entry: %s", why);
+		return bad(rec, err, msg);
+	}
+	int st = redis_note_kind(d, uk, n, K_STREAM, err);
+	if (st) return st;
+	struct ekv_buf line = d->tmp2;   /* park() reuses tmp, not tmp2 */
+	return park(d, C_STREAM, uk, n, SUB_ELEM, rest, 16, line.data, line.len, err);
+}
+
+static int dec_stream_meta(struct redis_dec *d, const struct ekv_record *rec, struct ekv_error *err)
+{
+	const uint8_t *uk, *rest;
+	size_t n, rl;
+	if (lenkey(rec, &uk, &n, &rest, &rl)) return bad(rec, err, "stream meta key without its length-prefixed user key");
+	if (!stream_meta_ok(rec->value, rec->value_len))
+		return bad(rec, err, "stream meta of a wrong length or length over int64");
+	int st = redis_note_kind(d, uk, n, K_STREAM, err);
+	return st ? st : park(d, C_STREAM, uk, n, SUB_META, NULL, 0, rec->value, rec->value_len, err);
+}
+
+int redis_dec_collection(struct redis_dec *d, const struct ekv_record *rec, struct ekv_error *err)
+{
+	switch (rec->tag) {
+	case R_HASH_META: return dec_count_meta(d, rec, C_HASH, K_HASH, "hash", err);
+	case R_SET_META: return dec_count_meta(d, rec, C_SET, K_SET, "set", err);
+	case R_ZSET_META: return dec_count_meta(d, rec, C_ZSET, K_ZSET, "zset", err);
+	case R_HASH_FIELD:
+		return dec_member(d, rec, C_HASH, K_HASH, "hash field", rec->value, rec->value_len, err);
+	case R_SET_MEMBER: return dec_member(d, rec, C_SET, K_SET, "set member", NULL, 0, err);
+	case R_ZSET_MEMBER:
+		if (!score_ok(rec->value, rec->value_len))
+			return bad(rec, err, "zset member score not 8 bytes or NaN");
+		return dec_member(d, rec, C_ZSET, K_ZSET, "zset member", rec->value, 8, err);
+	case R_LIST_META: {
+		const uint8_t *uk = rec->key + rec->prefix_len;
+		return dec_list_meta(d, rec, uk, rec->key_len - rec->prefix_len, err);
+	}
+	case R_LIST_META_DELTA: return dec_list_meta_or_delta(d, rec, err);
+	case R_LIST_ITEM: return dec_list_item(d, rec, err);
+	case R_HASH_LEGACY: return dec_blob(d, rec, C_HASH, err);
+	case R_SET_LEGACY: return dec_blob(d, rec, C_SET, err);
+	case R_ZSET_LEGACY: return dec_blob(d, rec, C_ZSET, err);
+	case R_STREAM_ENTRY: return dec_stream_entry(d, rec, err);
+	case R_STREAM_META: return dec_stream_meta(d, rec, err);
+	default: return EKV_OK;   /* deltas, claims, score index, fences: never decoded */
+	}
+}
