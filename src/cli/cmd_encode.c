@@ -244,8 +244,9 @@ static void adapters_csv(unsigned bits, char *buf, size_t cap)
 					      ekv_adapter_name(canonical[i]));
 }
 
-/* Self-test mismatch (tools.md §4.6.4): mismatch.txt, no .fsm left at
- * <output> unless it is a directory or special file, sidecar matched:false. */
+/* Self-test mismatch (tools.md §4.6.4): mismatch.txt and a sidecar with
+ * matched:false. Nothing was published: the library refuses an existing
+ * <output> up front and only renames the temporary file on a match. */
 static void handle_mismatch(const struct encode_args *a, const struct ekv_encode_result *r,
 			    const char *mismatch_path, const char *info_path)
 {
@@ -253,9 +254,6 @@ static void handle_mismatch(const struct encode_args *a, const struct ekv_encode
 	const char *text = r->mismatch ? r->mismatch : "self-test failed\n";
 	if (write_sidecar(mismatch_path, text, strlen(text), 0, &truncated) != 0)
 		fprintf(stderr, "warning: encode: could not write %s\n", mismatch_path);
-	struct stat st;
-	if (lstat(a->output, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
-		unlink(a->output);
 	size_t len;
 	char *info = encode_info_json(a, r, &len);
 	if (!info || write_sidecar(info_path, info, len, 1, &truncated) != 0)
@@ -339,7 +337,7 @@ int cmd_encode(int argc, char **argv)
 	const struct option opts[] = {
 		{ "input", OPT_STRING, &a.input, "DIR", NULL, "dump root holding MANIFEST.json", NULL },
 		{ "output", OPT_STRING, &a.output, "FILE", NULL,
-		  ".fsm to write (temporary file + rename; an existing file is replaced)", NULL },
+		  ".fsm to write (temporary file + rename); must not exist yet", NULL },
 		{ "adapter", OPT_STRING, &a.adapter, "LIST", "\"dynamodb,s3,redis,sqs\"",
 		  "comma list of adapters (case-insensitive) or \"all\"", NULL },
 		{ "last-commit-ts", OPT_STRING, &a.last_commit_ts, "TS", "MANIFEST last_commit_ts",

@@ -29,3 +29,14 @@ ln -s "$T/elsewhere" "$T/s2.fsm.encode_info.json"
 expect_exit 1 "$EKV_BIN" encode --input "$T/a" --output "$T/s2.fsm" --quiet
 [ ! -e "$T/s2.fsm" ] || fail "output kept although its sidecar was refused"
 [ ! -e "$T/elsewhere" ] || fail "sidecar written through a symlink"
+# An existing output is never replaced (exit 1, file untouched).
+echo keep >"$T/exists.fsm"
+expect_exit 1 "$EKV_BIN" encode --input "$T/a" --output "$T/exists.fsm" --quiet
+[ "$(cat "$T/exists.fsm")" = keep ] || fail "existing output replaced"
+# A missing MANIFEST.json is an environment error (1), an adapter the
+# manifest does not list a data error (2).
+mkdir "$T/empty"
+expect_exit 1 "$EKV_BIN" encode --input "$T/empty" --output "$T/e.fsm" --quiet
+expect_exit 0 "$EKV_BIN" decode --input "$T/s.fsm" --output "$T/redisonly" --adapter redis --quiet
+expect_exit 2 "$EKV_BIN" encode --input "$T/redisonly" --output "$T/e.fsm" --adapter sqs --quiet
+[ ! -e "$T/e.fsm" ] || fail "output written on a data error"
