@@ -207,9 +207,15 @@ json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
 	if (!root) {
 		unsigned long line = jerr.line > 0 ? (unsigned long)jerr.line : 1;
 		line += first_line - 1;
-		ekv_fail(err, code, "%s:%lu: invalid JSON: %s (column %d)", what, line, jerr.text,
-			 jerr.column);
-		if (display) ekv_error_set_file(err, display, line);
+		/* The file and line go to err->file/line, printed by
+		 * ekv_error_format; without a display they go into the text. */
+		if (display) {
+			ekv_fail(err, code, "invalid JSON: %s (column %d)", jerr.text, jerr.column);
+			ekv_error_set_file(err, display, line);
+		} else {
+			ekv_fail(err, code, "invalid JSON at line %lu: %s (column %d)", line, jerr.text,
+				 jerr.column);
+		}
 		goto out;
 	}
 	if (big.n) {
@@ -227,8 +233,7 @@ json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
 			if (w.status == EKV_ENOMEM) {
 				ekv_fail(err, EKV_ENOMEM, "%s: out of memory reading JSON", what);
 			} else {
-				ekv_fail(err, code, "%s:%lu: invalid JSON: object key is a number", what,
-					 first_line);
+				ekv_fail(err, code, "invalid JSON: object key is a number");
 				if (display) ekv_error_set_file(err, display, first_line);
 			}
 		}

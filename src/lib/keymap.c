@@ -119,8 +119,7 @@ static int keymap_add(struct ekv_keymap *km, struct ekv_keymap_entry *rec, size_
 	size_t slot = index_slot(km, rec->encoded, rec->encoded_len);
 	if (km->index[slot]) {
 		if (reject_duplicates) {
-			ekv_fail(err, EKV_EKEYMAP, "%s:%lu: duplicate encoded name \"%s\"", display,
-				 line, rec->encoded);
+			ekv_fail(err, EKV_EKEYMAP, "duplicate encoded name \"%s\"", rec->encoded);
 			ekv_error_set_file(err, display, line);
 			entry_free(rec);
 			return EKV_EKEYMAP;
@@ -143,14 +142,13 @@ static int keymap_add(struct ekv_keymap *km, struct ekv_keymap_entry *rec, size_
 	return 0;
 nomem:
 	entry_free(rec);
-	return ekv_fail(err, EKV_ENOMEM, "%s: out of memory loading keymap", display);
+	return ekv_fail(err, EKV_ENOMEM, "out of memory loading keymap");
 }
 
 static int bad_record(struct ekv_error *err, const char *display, unsigned long line,
 		      const char *what, const char *field)
 {
-	ekv_fail(err, EKV_EKEYMAP, "%s:%lu: invalid KEYMAP record: %s \"%s\"", display, line, what,
-		 field);
+	ekv_fail(err, EKV_EKEYMAP, "invalid KEYMAP record: %s \"%s\"", what, field);
 	ekv_error_set_file(err, display, line);
 	return EKV_EKEYMAP;
 }
@@ -188,7 +186,7 @@ static int parse_line(const uint8_t *p, size_t n, const char *display, unsigned 
 	st = ekv_b64url_decode(&orig, json_string_value(f[1]), json_string_length(f[1]));
 	if (st == EKV_ENOMEM) {
 		ekv_buf_release(&orig);
-		st = ekv_fail(err, EKV_ENOMEM, "%s: out of memory loading keymap", display);
+		st = ekv_fail(err, EKV_ENOMEM, "out of memory loading keymap");
 		goto out;
 	}
 	if (st) {
@@ -205,7 +203,7 @@ static int parse_line(const uint8_t *p, size_t n, const char *display, unsigned 
 	if (!rec->original || !rec->encoded || !rec->kind) {
 		entry_free(rec);
 		memset(rec, 0, sizeof *rec);
-		st = ekv_fail(err, EKV_ENOMEM, "%s: out of memory loading keymap", display);
+		st = ekv_fail(err, EKV_ENOMEM, "out of memory loading keymap");
 	}
 out:
 	json_decref(root);
@@ -226,15 +224,13 @@ int ekv_keymap_parse(const void *data, size_t n, const char *display, int reject
 		size_t len = end - pos;
 		line++;
 		if (len + (nl ? 1 : 0) > KEYMAP_MAX_LINE) {
-			ekv_fail(err, EKV_EKEYMAP, "%s:%lu: line longer than %zu bytes", display, line,
-				 KEYMAP_MAX_LINE);
+			ekv_fail(err, EKV_EKEYMAP, "line longer than %zu bytes", KEYMAP_MAX_LINE);
 			ekv_error_set_file(err, display, line);
 			goto fail;
 		}
 		if (len && p[end - 1] == '\r') len--;
 		if (!len) {
-			ekv_fail(err, EKV_EKEYMAP, "%s:%lu: invalid KEYMAP record: empty line", display,
-				 line);
+			ekv_fail(err, EKV_EKEYMAP, "invalid KEYMAP record: empty line");
 			ekv_error_set_file(err, display, line);
 			goto fail;
 		}
@@ -261,32 +257,33 @@ int ekv_keymap_load(int dirfd, const char *display, int reject_duplicates, struc
 	if (fd < 0) {
 		if (errno == ENOENT) return 0;
 		if (errno == ELOOP)
-			return ekv_fail(err, EKV_EUNSAFE, "%s: refusing to read a symlink", display);
-		st = ekv_fail_errno(err, errno, "%s: open", display);
+			st = ekv_fail(err, EKV_EUNSAFE, "refusing to read a symlink");
+		else
+			st = ekv_fail_errno(err, errno, "open");
 		ekv_error_set_file(err, display, 0);
 		return st;
 	}
 	if (fstat(fd, &stbuf) < 0) {
-		st = ekv_fail_errno(err, errno, "%s: stat", display);
+		st = ekv_fail_errno(err, errno, "stat");
 		goto out;
 	}
 	if (!S_ISREG(stbuf.st_mode)) {
-		st = ekv_fail(err, EKV_EUNSAFE, "%s: not a regular file", display);
+		st = ekv_fail(err, EKV_EUNSAFE, "not a regular file");
 		goto out;
 	}
 	if (stbuf.st_nlink > 1) {
-		st = ekv_fail(err, EKV_EUNSAFE, "%s: refusing to read a hard-linked file", display);
+		st = ekv_fail(err, EKV_EUNSAFE, "refusing to read a hard-linked file");
 		goto out;
 	}
 	for (;;) {
 		if (ekv_buf_reserve(&data, 65536)) {
-			st = ekv_fail(err, EKV_ENOMEM, "%s: out of memory reading keymap", display);
+			st = ekv_fail(err, EKV_ENOMEM, "out of memory reading keymap");
 			goto out;
 		}
 		ssize_t r = read(fd, data.data + data.len, data.cap - data.len - 1);
 		if (r < 0 && errno == EINTR) continue;
 		if (r < 0) {
-			st = ekv_fail_errno(err, errno, "%s: read", display);
+			st = ekv_fail_errno(err, errno, "read");
 			goto out;
 		}
 		if (r == 0) break;

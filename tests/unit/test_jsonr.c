@@ -1,0 +1,209 @@
+/* Strict JSON reading (jsonr.h): one value, duplicates and invalid UTF-8
+ * refused, uint64 beyond INT64_MAX exact. */
+#include "harness.h"
+#include "jsonr.h"
+
+static json_t *parse_ok(const char *text)
+{
+	struct ekv_error err = { 0 };
+	json_t *v = ekv_json_parse(text, strlen(text), "t.json", EKV_EINPUT, &err);
+	if (!v) {
+		char eb[1024];
+		ekv_test_fail(__FILE__, __LINE__, "parse of %s failed: %s", text,
+			      ekv_error_format(&err, eb, sizeof eb));
+	}
+	return v;
+}
+
+static struct ekv_error parse_bad(const void *text, size_t n, enum ekv_status code)
+{
+	struct ekv_error err = { 0 };
+	json_t *v = ekv_json_parse(text, n, "t.json", code, &err);
+	if (v) ekv_test_fail(__FILE__, __LINE__, "parse of %.*s succeeded", (int)n, (const char *)text);
+	CHECK_INT(err.code, code);
+	CHECK_STR(err.file, "t.json");
+	CHECK(err.line >= 1);
+	return err;
+}
+
+#define BAD(s, code) parse_bad((s), sizeof(s) - 1, (code))
+
+static uint64_t get_u64(const json_t *v)
+{
+	uint64_t x = 0;
+	CHECK(ekv_json_is_integer(v));
+	CHECK_INT(ekv_json_u64(v, &x), 0);
+	return x;
+}
+
+EKV_TEST(jsonr_parses_one_value)
+{
+	json_t *v = parse_ok("{\"a\": [1, 2.5, true, null, \"s\"], \"b\": {}}  \n\t\r\n");
+	CHECK(json_is_object(v));
+	CHECK_INT(json_array_size(json_object_get(v, "a")), 5);
+	json_decref(v);
+	v = parse_ok("42");
+	CHECK_U64(get_u64(v), 42);
+	json_decref(v);
+	v = parse_ok("\"x\"");
+	CHECK(json_is_string(v));
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_rejects_trailing_content)
+{
+	struct ekv_error e = BAD("{}\n{}", EKV_EINPUT);
+	CHECK_INT(e.line, 2);
+	BAD("{} garbage", EKV_EMANIFEST);
+	BAD("1 2", EKV_EINPUT);
+	BAD("", EKV_EINPUT);
+	BAD("   ", EKV_EINPUT);
+}
+
+EKV_TEST(jsonr_error_names_file_and_line)
+{
+	struct ekv_error e = BAD("{\n\"a\": 1,\n\"b\": x\n}", EKV_EKEYMAP);
+	CHECK_INT(e.line, 3);
+	CHECK(strstr(e.msg, "invalid JSON") != NULL);
+	char eb[1024];
+	ekv_error_format(&e, eb, sizeof eb);
+	CHECK(strstr(eb, "t.json:3") != NULL);
+	/* parse_at shifts the line for JSONL callers. */
+	struct ekv_error err = { 0 };
+	CHECK(ekv_json_parse_at("{", 1, "k.jsonl", 17, EKV_EKEYMAP, &err) == NULL);
+	CHECK_INT(err.line, 17);
+	CHECK_STR(err.file, "k.jsonl");
+	CHECK_INT(err.code, EKV_EKEYMAP);
+}
+
+EKV_TEST(jsonr_rejects_duplicate_members)
+{
+	struct ekv_error e = BAD("{\"a\": 1, \"a\": 1}", EKV_EINPUT);
+	CHECK(strstr(e.msg, "duplicate") != NULL);
+	BAD("{\"x\": {\"a\": 1, \"b\": 2, \"a\": 3}}", EKV_EINPUT);
+	/* Case differs: two members. */
+	json_t *v = parse_ok("{\"a\": 1, \"A\": 2}");
+	CHECK_INT(json_object_size(v), 2);
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_rejects_invalid_utf8)
+{
+	BAD("\"\xff\"", EKV_EINPUT);
+	BAD("\"\xc3\"", EKV_EINPUT);
+	BAD("\"\xed\xa0\x80\"", EKV_EINPUT);   /* encoded surrogate */
+	BAD("{\"k\xfe\": 1}", EKV_EINPUT);
+	BAD("\"\\ud800\"", EKV_EINPUT);        /* lone surrogate escape */
+	/* Valid multi-byte text and escapes are fine. */
+	json_t *v = parse_ok("\"\xe2\x80\xa8 \\u2029 \\ud83d\\ude00 \xf0\x9f\x98\x80\"");
+	CHECK_STR(json_string_value(v), "\xe2\x80\xa8 \xe2\x80\xa9 \xf0\x9f\x98\x80 \xf0\x9f\x98\x80");
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_allows_nul_in_strings)
+{
+	json_t *v = parse_ok("\"a\\u0000b\"");
+	CHECK_INT(json_string_length(v), 3);
+	CHECK_MEM(json_string_value(v), 3, "a\0b", 3);
+	CHECK(!ekv_json_is_integer(v));
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_uint64_beyond_int64_exact)
+{
+	json_t *v = parse_ok("{\"max\": 18446744073709551615, \"a\": 18446744073709551610,"
+			     " \"b\": 9223372036854775808, \"c\": 9223372036854775807,"
+			     " \"d\": [0, 18446744073709551611, {\"e\": 9223372036854775809}]}");
+	CHECK_U64(get_u64(json_object_get(v, "max")), UINT64_MAX);
+	CHECK_U64(get_u64(json_object_get(v, "a")), 18446744073709551610ull);
+	CHECK_U64(get_u64(json_object_get(v, "b")), 9223372036854775808ull);
+	CHECK_U64(get_u64(json_object_get(v, "c")), 9223372036854775807ull);
+	CHECK(json_is_integer(json_object_get(v, "c")));
+	const json_t *d = json_object_get(v, "d");
+	CHECK_U64(get_u64(json_array_get(d, 0)), 0);
+	CHECK_U64(get_u64(json_array_get(d, 1)), 18446744073709551611ull);
+	CHECK_U64(get_u64(json_object_get(json_array_get(d, 2), "e")), 9223372036854775809ull);
+	/* Big values are not int64. */
+	int64_t i;
+	CHECK_INT(ekv_json_i64(json_object_get(v, "b"), &i), -1);
+	CHECK_INT(ekv_json_i64(json_object_get(v, "c"), &i), 0);
+	CHECK(i == INT64_MAX);
+	json_decref(v);
+	/* A whole document that is one big integer. */
+	v = parse_ok(" 18446744073709551615 ");
+	CHECK_U64(get_u64(v), UINT64_MAX);
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_integers_out_of_uint64_range)
+{
+	json_t *v = parse_ok("[18446744073709551616, -9223372036854775809, -9223372036854775808, -1]");
+	uint64_t u;
+	int64_t i;
+	/* Integers all, but neither u64 nor i64 for the first two. */
+	for (int k = 0; k < 4; k++) CHECK(ekv_json_is_integer(json_array_get(v, k)));
+	CHECK_INT(ekv_json_u64(json_array_get(v, 0), &u), -1);
+	CHECK_INT(ekv_json_i64(json_array_get(v, 0), &i), -1);
+	CHECK_INT(ekv_json_u64(json_array_get(v, 1), &u), -1);
+	CHECK_INT(ekv_json_i64(json_array_get(v, 1), &i), -1);
+	CHECK_INT(ekv_json_i64(json_array_get(v, 2), &i), 0);
+	CHECK(i == INT64_MIN);
+	CHECK_INT(ekv_json_u64(json_array_get(v, 3), &u), -1);
+	CHECK_INT(ekv_json_i64(json_array_get(v, 3), &i), 0);
+	CHECK(i == -1);
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_big_integer_marker_not_confusable)
+{
+	/* Strings that look like any internal marker stay strings, and the
+	 * ordinal bookkeeping survives escaped quotes and keys. */
+	json_t *v = parse_ok("{\"k\\\"99999999999999999999\": \"\\\\\", \"s\": \"\\u0000u64:5\","
+			     " \"n\": 99999999999999999999, \"t\": \"18446744073709551615\","
+			     " \"arr\": [\"x\", 18446744073709551612, \"y\"]}");
+	uint64_t u;
+	CHECK_STR(json_string_value(json_object_get(v, "k\"99999999999999999999")), "\\");
+	CHECK(!ekv_json_is_integer(json_object_get(v, "s")));
+	CHECK_INT(ekv_json_u64(json_object_get(v, "s"), &u), -1);
+	CHECK(!ekv_json_is_integer(json_object_get(v, "t")));
+	CHECK(json_is_string(json_object_get(v, "t")));
+	CHECK(ekv_json_is_integer(json_object_get(v, "n")));
+	CHECK_INT(ekv_json_u64(json_object_get(v, "n"), &u), -1);   /* > uint64 */
+	const json_t *arr = json_object_get(v, "arr");
+	CHECK_STR(json_string_value(json_array_get(arr, 0)), "x");
+	CHECK_U64(get_u64(json_array_get(arr, 1)), 18446744073709551612ull);
+	CHECK_STR(json_string_value(json_array_get(arr, 2)), "y");
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_big_integer_rewrite_keeps_invalid_json_invalid)
+{
+	BAD("{ 99999999999999999999: 1}", EKV_EINPUT);
+	BAD("{99999999999999999999: 1}", EKV_EINPUT);
+	BAD("[099999999999999999999]", EKV_EINPUT);
+	BAD("[tru99999999999999999999]", EKV_EINPUT);
+	BAD("[1 99999999999999999999]", EKV_EINPUT);
+	BAD("[-]", EKV_EINPUT);
+	/* Reals are left to jansson. */
+	json_t *v = parse_ok("[99999999999999999999.5, 1e30, 18446744073709551615e0]");
+	CHECK(json_is_real(json_array_get(v, 0)));
+	CHECK(json_is_real(json_array_get(v, 1)));
+	CHECK(json_is_real(json_array_get(v, 2)));
+	CHECK(!ekv_json_is_integer(json_array_get(v, 2)));
+	json_decref(v);
+}
+
+EKV_TEST(jsonr_number_kinds)
+{
+	json_t *v = parse_ok("[1.0, -0, 5, \"5\", true]");
+	uint64_t u;
+	CHECK(!ekv_json_is_integer(json_array_get(v, 0)));
+	CHECK_INT(ekv_json_u64(json_array_get(v, 0), &u), -1);
+	CHECK(ekv_json_is_integer(json_array_get(v, 1)));
+	CHECK_U64(get_u64(json_array_get(v, 2)), 5);
+	CHECK_INT(ekv_json_u64(json_array_get(v, 3), &u), -1);
+	CHECK_INT(ekv_json_u64(json_array_get(v, 4), &u), -1);
+	CHECK_INT(ekv_json_u64(NULL, &u), -1);
+	CHECK(!ekv_json_is_integer(NULL));
+	json_decref(v);
+}
