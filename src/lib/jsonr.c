@@ -282,3 +282,8 @@ int ekv_json_is_integer(const json_t *v)
 {
 	return json_is_integer(v) || is_big_marker(v);
 }
+
+int ekv_json_is_string(const json_t *v)
+{
+	return json_is_string(v) && !is_big_marker(v);
+}

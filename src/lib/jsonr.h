@@ -25,4 +25,9 @@ int ekv_json_u64(const json_t *v, uint64_t *out);
 int ekv_json_i64(const json_t *v, int64_t *out);
 /* True if v is an integer token (including the big-integer marker). */
 int ekv_json_is_integer(const json_t *v);
+/* True if v is a string of the input. A big-integer marker is a jansson
+ * string internally (its bytes start with 0xFF, never valid UTF-8), so
+ * json_is_string() alone would accept an integer above INT64_MAX where a
+ * string is required: use this instead on parsed documents. */
+int ekv_json_is_string(const json_t *v);
 #endif

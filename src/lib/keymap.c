@@ -171,7 +171,7 @@ static int parse_line(const uint8_t *p, size_t n, const char *display, unsigned 
 		f[i] = json_object_get(root, names[i]);
 		if (!f[i]) st = bad_record(err, display, line, "missing field", names[i]);
 		else if (json_is_null(f[i])) st = bad_record(err, display, line, "null field", names[i]);
-		else if (!json_is_string(f[i])) st = bad_record(err, display, line, "field is not a string", names[i]);
+		else if (!ekv_json_is_string(f[i])) st = bad_record(err, display, line, "field is not a string", names[i]);
 		if (st) goto out;
 	}
 	if (!json_string_length(f[0])) {

@@ -334,7 +334,7 @@ static int get_str(const json_t *obj, const char *key, const char *where, char *
 {
 	const json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) return 0;
-	if (!json_is_string(v)) return type_error(err, where, "a string", v);
+	if (!ekv_json_is_string(v)) return type_error(err, where, "a string", v);
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return invalid(err, "%s contains a NUL character", where);
 	free(*out);
@@ -351,7 +351,7 @@ static int check_str(const json_t *obj, const char *key, const char *where, int 
 	const json_t *v = json_object_get(obj, key);
 	if (nonempty) *nonempty = 0;
 	if (!v || json_is_null(v)) return 0;
-	if (!json_is_string(v)) return type_error(err, where, "a string", v);
+	if (!ekv_json_is_string(v)) return type_error(err, where, "a string", v);
 	if (nonempty) *nonempty = json_string_length(v) > 0;
 	return 0;
 }
@@ -432,7 +432,7 @@ static int check_scope_list(const json_t *ad, const char *key, const char *adapt
 		if (int_max) {
 			if (!ekv_json_is_integer(e) || ekv_json_u64(e, &x) || x > int_max)
 				return type_error(err, where, "an array of uint32", e);
-		} else if (!json_is_string(e)) {
+		} else if (!ekv_json_is_string(e)) {
 			return type_error(err, where, "an array of strings", e);
 		}
 	}

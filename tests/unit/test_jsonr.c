@@ -169,6 +169,10 @@ EKV_TEST(jsonr_big_integer_marker_not_confusable)
 	CHECK(json_is_string(json_object_get(v, "t")));
 	CHECK(ekv_json_is_integer(json_object_get(v, "n")));
 	CHECK_INT(ekv_json_u64(json_object_get(v, "n"), &u), -1);   /* > uint64 */
+	/* A big integer is never a string to callers. */
+	CHECK(!ekv_json_is_string(json_object_get(v, "n")));
+	CHECK(ekv_json_is_string(json_object_get(v, "s")));
+	CHECK(ekv_json_is_string(json_object_get(v, "t")));
 	const json_t *arr = json_object_get(v, "arr");
 	CHECK_STR(json_string_value(json_array_get(arr, 0)), "x");
 	CHECK_U64(get_u64(json_array_get(arr, 1)), 18446744073709551612ull);

@@ -124,6 +124,8 @@ EKV_TEST(keymap_reader_rejects_record_without_encoded_or_kind)
 	parse_bad("{\"encoded\":5,\"original\":\"\",\"kind\":\"k\"}\n", 1);
 	parse_bad("{\"encoded\":\"e\",\"original\":[],\"kind\":\"k\"}\n", 1);
 	parse_bad("{\"encoded\":\"e\",\"original\":\"\",\"kind\":true}\n", 1);
+	parse_bad("{\"encoded\":\"e\",\"original\":\"\",\"kind\":99999999999999999999}\n", 1);
+	parse_bad("{\"encoded\":18446744073709551615,\"original\":\"\",\"kind\":\"k\"}\n", 1);
 	/* Unknown extra members are ignored. */
 	struct ekv_keymap km;
 	parse_ok("{\"encoded\":\"e\",\"original\":\"\",\"kind\":\"k\",\"extra\":1}\n", 0, &km);

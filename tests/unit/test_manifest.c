@@ -632,6 +632,8 @@ EKV_TEST(manifest_reader_rejects_bad_fields)
 	expect_variant("\"snapshot_index\": 64", "\"snapshot_index\": 6.4", EKV_EMANIFEST,
 		       "snapshot_index");
 	expect_variant("\"snapshot_index\": 64", "\"snapshot_index\": null", EKV_OK, NULL);
+	expect_variant("\"elastickv_version\": \"dev\"", "\"elastickv_version\": 99999999999999999999",
+		       EKV_EMANIFEST, "elastickv_version is a number");
 	expect_variant("\"source\": {\n", "\"source\": {\n    \"fsm_crc32c\": 1,\n", EKV_EMANIFEST,
 		       "fsm_crc32c");
 	expect_variant("\"source\": {\n", "\"source\": [{\n", EKV_EMANIFEST, NULL);
