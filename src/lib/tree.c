@@ -231,9 +231,11 @@ static int record_sum(struct ekv_tree *t, const char *rel, const uint8_t digest[
 
 /* ---- creating the root (D6) ---- */
 
+/* Directory streams below use openat(fd, ".") rather than dup(fd): a dup
+ * shares the read position, so a second listing would start at the end. */
 static int dir_is_empty(int fd, int *empty)
 {
-	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) return -1;
 	DIR *d = fdopendir(dfd);
 	if (!d) {
@@ -796,7 +798,7 @@ static void remove_contents(int fd, int depth)
 {
 	if (depth > 256) return;
 	for (int pass = 0; pass < 4; pass++) {
-		int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0) return;
 		DIR *d = fdopendir(dfd);
 		if (!d) {

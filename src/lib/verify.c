@@ -68,7 +68,11 @@ static void problem(struct verify *v, int code, const char *path, unsigned long 
 	if (v->cb) v->cb(v->ud, path, msg);
 	if (v->first) return;
 	v->first = code;
-	ekv_fail(v->err, code, "%s: %s", path, msg);
+	size_t pl = strlen(path);
+	if (!strncmp(msg, path, pl) && msg[pl] == ':')   /* parser messages name the file */
+		ekv_fail(v->err, code, "%s", msg);
+	else
+		ekv_fail(v->err, code, "%s: %s", path, msg);
 	ekv_error_set_file(v->err, path, line);
 }
 
@@ -93,7 +97,7 @@ static unsigned char entry_type(int dfd, const struct dirent *de)
 
 static int walk(struct verify *v, int dfd, struct ekv_buf *rel, int depth)
 {
-	int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	int dup_fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
 	if (!d) {
 		if (dup_fd >= 0) close(dup_fd);
