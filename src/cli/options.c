@@ -158,15 +158,15 @@ void opt_usage(const struct cmd_usage *u, FILE *f)
 	fprintf(f, "usage: ekvbackup %s %s\n\n", u->name, u->synopsis);
 	if (u->summary) fprintf(f, "%s\n\n", u->summary);
 	fprintf(f, "Flags (-name and --name are the same; values as --name=V or --name V):\n");
+	/* Go's PrintDefaults layout: the flag, then its help indented below. */
 	for (const struct option *o = u->opts; o->name; o++) {
-		char head[96];
-		if (o->type == OPT_BOOL) snprintf(head, sizeof head, "--%s", o->name);
-		else snprintf(head, sizeof head, "--%s %s", o->name, type_placeholder(o));
-		fprintf(f, "  %-34s %s", head, o->help);
+		if (o->type == OPT_BOOL) fprintf(f, "  --%s\n", o->name);
+		else fprintf(f, "  --%s %s\n", o->name, type_placeholder(o));
+		fprintf(f, "        %s", o->help);
 		if (o->defval) fprintf(f, " (default %s)", o->defval);
 		fputc('\n', f);
 	}
-	fprintf(f, "  %-34s %s\n", "-h, --help", "print this help and exit 0");
+	fprintf(f, "  -h, --help\n        print this help and exit 0\n");
 	if (u->exit_codes) fprintf(f, "\nExit codes:\n%s", u->exit_codes);
 }
 

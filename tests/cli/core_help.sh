@@ -21,7 +21,8 @@ check_help verify input quiet
 check_help inspect input json quiet
 # Defaults are shown.
 "$EKV_BIN" decode --help | grep -q '(default "dynamodb,s3,redis,sqs")' || fail "decode --adapter default"
-"$EKV_BIN" decode --help | grep -q 'pending-ttl-cap.*(default 1GiB)' || fail "pending-ttl-cap default"
+"$EKV_BIN" decode --help | grep -A1 -- '--pending-ttl-cap' | grep -q '(default 1GiB)' ||
+	fail "pending-ttl-cap default"
 expect_exit 0 "$EKV_BIN" --help
 grep -q decode "$T/out" || fail "top-level help lists no commands"
 expect_exit 0 "$EKV_BIN" --version
