@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
-#include "checksums.h"
-#include "tree.h"
-#include "util.h"
+#include "lib/checksums.h"
+#include "lib/tree.h"
+#include "lib/util.h"
 
 static struct ekv_tree *must_create(const char *root)
 {
