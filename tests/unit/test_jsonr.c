@@ -211,3 +211,26 @@ EKV_TEST(jsonr_number_kinds)
 	CHECK(!ekv_json_is_integer(NULL));
 	json_decref(v);
 }
+
+EKV_TEST(jsonr_big_integers_many_members)
+{
+	/* Member order survives jansson's hashtable growth: every big value
+	 * lands on its own key, strings in between stay strings. */
+	struct ekv_buf b = EKV_BUF_INIT;
+	CHECK_INT(ekv_buf_append_str(&b, "{"), 0);
+	for (int i = 0; i < 2000; i++)
+		CHECK_INT(ekv_buf_printf(&b, "%s\"k%d\": %llu, \"s%d\": \"v%d\"", i ? ", " : "", i,
+					 18446744073709549615ull + (unsigned long long)i, i, i), 0);
+	CHECK_INT(ekv_buf_append_str(&b, "}"), 0);
+	json_t *v = parse_ok((const char *)b.data);
+	char key[32], val[32];
+	for (int i = 0; i < 2000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		CHECK_U64(get_u64(json_object_get(v, key)), 18446744073709549615ull + (unsigned long long)i);
+		snprintf(key, sizeof key, "s%d", i);
+		snprintf(val, sizeof val, "v%d", i);
+		CHECK_STR(json_string_value(json_object_get(v, key)), val);
+	}
+	json_decref(v);
+	ekv_buf_release(&b);
+}
