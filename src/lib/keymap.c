@@ -148,7 +148,10 @@ nomem:
 static int bad_record(struct ekv_error *err, const char *display, unsigned long line,
 		      const char *what, const char *field)
 {
-	ekv_fail(err, EKV_EKEYMAP, "invalid KEYMAP record: %s \"%s\"", what, field);
+	if (field)
+		ekv_fail(err, EKV_EKEYMAP, "invalid KEYMAP record: field \"%s\" %s", field, what);
+	else
+		ekv_fail(err, EKV_EKEYMAP, "invalid KEYMAP record: %s", what);
 	ekv_error_set_file(err, display, line);
 	return EKV_EKEYMAP;
 }
@@ -164,22 +167,23 @@ static int parse_line(const uint8_t *p, size_t n, const char *display, unsigned 
 	if (!root) return err ? err->code : EKV_EKEYMAP;
 	int st = 0;
 	if (!json_is_object(root)) {
-		st = bad_record(err, display, line, "not an object", "");
+		st = bad_record(err, display, line, "line is not a JSON object", NULL);
 		goto out;
 	}
 	for (int i = 0; i < 3; i++) {
 		f[i] = json_object_get(root, names[i]);
-		if (!f[i]) st = bad_record(err, display, line, "missing field", names[i]);
-		else if (json_is_null(f[i])) st = bad_record(err, display, line, "null field", names[i]);
-		else if (!ekv_json_is_string(f[i])) st = bad_record(err, display, line, "field is not a string", names[i]);
+		if (!f[i]) st = bad_record(err, display, line, "is missing", names[i]);
+		else if (json_is_null(f[i])) st = bad_record(err, display, line, "is null", names[i]);
+		else if (!ekv_json_is_string(f[i]))
+			st = bad_record(err, display, line, "is not a string", names[i]);
 		if (st) goto out;
 	}
 	if (!json_string_length(f[0])) {
-		st = bad_record(err, display, line, "empty field", "encoded");
+		st = bad_record(err, display, line, "is empty", "encoded");
 		goto out;
 	}
 	if (!json_string_length(f[2])) {
-		st = bad_record(err, display, line, "empty field", "kind");
+		st = bad_record(err, display, line, "is empty", "kind");
 		goto out;
 	}
 	struct ekv_buf orig = EKV_BUF_INIT;
@@ -191,7 +195,7 @@ static int parse_line(const uint8_t *p, size_t n, const char *display, unsigned 
 	}
 	if (st) {
 		ekv_buf_release(&orig);
-		st = bad_record(err, display, line, "original is not unpadded base64url in",
+		st = bad_record(err, display, line, "is not unpadded base64url",
 				"original");
 		goto out;
 	}
