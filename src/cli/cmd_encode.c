@@ -178,7 +178,7 @@ static int write_sidecar(const char *path, const char *data, size_t len, int syn
 /* ENCODE_INFO.json (tools.md §4.7): Go json.Encoder, indent 2, HTML
  * escaping on, one trailing newline. Returns malloc'ed text. */
 static char *encode_info_json(const struct encode_args *a, const struct ekv_encode_result *r,
-			      size_t *len)
+			      unsigned enabled, size_t *len)
 {
 	static const int canonical[] = { EKV_ADAPTER_REDIS, EKV_ADAPTER_DYNAMODB, EKV_ADAPTER_S3,
 					 EKV_ADAPTER_SQS };
@@ -207,7 +207,7 @@ static char *encode_info_json(const struct encode_args *a, const struct ekv_enco
 	fprintf(f, "  \"adapters_enabled\": [");
 	int n = 0;
 	for (size_t i = 0; i < sizeof canonical / sizeof canonical[0]; i++) {
-		if (!(r->adapters_run & (1u << canonical[i]))) continue;
+		if (!(enabled & (1u << canonical[i]))) continue;
 		fprintf(f, "%s\n    \"%s\"", n ? "," : "", ekv_adapter_name(canonical[i]));
 		n++;
 	}
@@ -248,14 +248,14 @@ static void adapters_csv(unsigned bits, char *buf, size_t cap)
  * matched:false. Nothing was published: the library refuses an existing
  * <output> up front and only renames the temporary file on a match. */
 static void handle_mismatch(const struct encode_args *a, const struct ekv_encode_result *r,
-			    const char *mismatch_path, const char *info_path)
+			    unsigned enabled, const char *mismatch_path, const char *info_path)
 {
 	int truncated;
 	const char *text = r->mismatch ? r->mismatch : "self-test failed\n";
 	if (write_sidecar(mismatch_path, text, strlen(text), 0, &truncated) != 0)
 		fprintf(stderr, "warning: encode: could not write %s\n", mismatch_path);
 	size_t len;
-	char *info = encode_info_json(a, r, &len);
+	char *info = encode_info_json(a, r, enabled, &len);
 	if (!info || write_sidecar(info_path, info, len, 1, &truncated) != 0)
 		fprintf(stderr, "warning: encode: could not write %s\n", info_path);
 	free(info);
@@ -295,7 +295,7 @@ static int run_encode(const struct encode_args *a, unsigned mask, int has_ts, ui
 	progress_stop(p);
 	int rc = 0;
 	if (st == EKV_ESELFTEST && r.self_test_ran && !r.self_test_matched) {
-		handle_mismatch(a, &r, mismatch_path, info_path);
+		handle_mismatch(a, &r, mask, mismatch_path, info_path);
 		fprintf(stderr, "ekvbackup encode: self-test diff (see %s)\n", mismatch_path);
 		cli_report_error("encode", a->input, st, &err);
 		rc = ENCODE_EXIT_DATA;
@@ -305,7 +305,9 @@ static int run_encode(const struct encode_args *a, unsigned mask, int has_ts, ui
 	} else {
 		size_t len;
 		int truncated = 0;
-		char *info = encode_info_json(a, &r, &len);
+		/* adapters_enabled lists every selected adapter, also those
+		 * whose subtree is absent (upstream invokes them all). */
+		char *info = encode_info_json(a, &r, mask, &len);
 		if (!info || write_sidecar(info_path, info, len, 1, &truncated) != 0) {
 			/* Roll back (tools.md §4.8): no .fsm without its sidecar. */
 			unlink(a->output);
@@ -314,7 +316,7 @@ static int run_encode(const struct encode_args *a, unsigned mask, int has_ts, ui
 			rc = ENCODE_EXIT_ENV;
 		} else {
 			char csv[64];
-			adapters_csv(r.adapters_run, csv, sizeof csv);
+			adapters_csv(mask, csv, sizeof csv);
 			printf("encoded %s -> %s: bytes=%llu sha256=%s records=%llu last_commit_ts=%llu"
 			       " adapters=%s self_test=%s\n",
 			       a->input, a->output, (unsigned long long)r.bytes, r.sha256,

@@ -76,7 +76,7 @@ int opt_parse_uint(const char *s, uint64_t *out)
 int opt_parse_size(const char *s, uint64_t *out)
 {
 	static const struct { const char *suffix; unsigned shift; } units[] = {
-		{ "B", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 }, { "B", 0 },
 	};
 	size_t n = strlen(s);
 	/* A hex number may end in 'B' (0x1B): try the whole string first. */
