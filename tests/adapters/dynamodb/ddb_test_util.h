@@ -51,7 +51,7 @@ static __attribute__((unused)) int rec_cmp(const void *a, const void *b)
 
 static __attribute__((unused)) void sb_write(struct snapb *s, const char *path)
 {
-	qsort(s->r, s->n, sizeof *s->r, rec_cmp);
+	if (s->n) qsort(s->r, s->n, sizeof *s->r, rec_cmp);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd >= 0);
 	struct ekv_fsm_writer *w;

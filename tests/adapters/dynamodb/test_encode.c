@@ -1,0 +1,237 @@
+/* DynamoDB encode: records exactly as the live adapter writes them
+ * (dynamodb.md §5.7 worked example, GSI rows, numbers), round trips. */
+#include <sys/stat.h>
+#include "ddb_test_util.h"
+
+static size_t unhex(uint8_t *out, const char *hex)
+{
+	size_t n = 0;
+	for (const char *p = hex; *p;) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		unsigned v;
+		sscanf(p, "%2x", &v);
+		out[n++] = (uint8_t)v;
+		p += 2;
+	}
+	return n;
+}
+
+static const char ORDERS_SCHEMA_HEX[] =
+	"00 44 53 01 0a 06 6f 72 64 65 72 73 12 0d 0a 08 63 75 73 74 6f 6d 65 72 12 01 53"
+	" 12 0a 0a 05 6f 72 64 65 72 12 01 53 12 0b 0a 06 72 65 67 69 6f 6e 12 01 53"
+	" 1a 11 0a 08 63 75 73 74 6f 6d 65 72 12 05 6f 72 64 65 72"
+	" 22 1e 0a 09 62 79 2d 72 65 67 69 6f 6e 12 11 0a 08 0a 06 72 65 67 69 6f 6e"
+	" 12 05 0a 03 41 4c 4c 28 02 38 01";
+static const char ORDERS_ITEM_HEX[] =
+	"00 44 49 01 0a 10 0a 08 63 75 73 74 6f 6d 65 72 12 04 0a 02 63 31"
+	" 0a 0d 0a 05 6f 72 64 65 72 12 04 0a 02 6f 31 0a 0a 0a 03 71 74 79 12 03 12 01 33"
+	" 0a 0e 0a 06 72 65 67 69 6f 6e 12 04 0a 02 75 73";
+
+static const char ORDERS_SCHEMA_JSON[] =
+	"{\n  \"format_version\": 1,\n  \"table_name\": \"orders\",\n  \"primary_key\": {\n"
+	"    \"hash_key\": {\n      \"name\": \"customer\",\n      \"type\": \"S\"\n    },\n"
+	"    \"range_key\": {\n      \"name\": \"order\",\n      \"type\": \"S\"\n    }\n  },\n"
+	"  \"attribute_definitions\": [\n    {\n      \"name\": \"customer\",\n      \"type\": \"S\"\n    },\n"
+	"    {\n      \"name\": \"order\",\n      \"type\": \"S\"\n    },\n"
+	"    {\n      \"name\": \"region\",\n      \"type\": \"S\"\n    }\n  ],\n"
+	"  \"global_secondary_indexes\": [\n    {\n      \"name\": \"by-region\",\n"
+	"      \"key_schema\": {\n        \"hash_key\": {\n          \"name\": \"region\",\n"
+	"          \"type\": \"S\"\n        },\n        \"range_key\": {}\n      },\n"
+	"      \"projection\": {\n        \"type\": \"ALL\"\n      }\n    }\n  ]\n}";
+
+/* A dump tree written by hand: MANIFEST from a decode of an empty snapshot. */
+static void make_dump(const char *root)
+{
+	struct snapb s = { 0 };
+	sb_write(&s, "empty.fsm");
+	struct ekv_error err;
+	struct warns w = { 0 };
+	CHECK_OK(run_decode("empty.fsm", root, 0, 0, 0, &w, NULL, &err), &err);
+	CHECK(ekv_test_sh("mkdir -p '%s/dynamodb'", root) == 0);
+}
+
+static void put(const char *path, const char *text)
+{
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	*slash = 0;
+	CHECK(ekv_test_sh("mkdir -p '%s'", dir) == 0);
+	ekv_test_write_file(path, text, strlen(text));
+}
+
+static void check_body(const struct live *l, const void *key, size_t klen, const void *want, size_t wn)
+{
+	int i = live_find(l, key, klen);
+	CHECK(i >= 0);
+	CHECK_MEM(l->bodies[i].data, l->bodies[i].len, want, wn);
+}
+
+EKV_TEST(worked_example_records)
+{
+	/* dynamodb.md §5.7 */
+	make_dump("d");
+	put("d/dynamodb/orders/_schema.json", ORDERS_SCHEMA_JSON);
+	put("d/dynamodb/orders/items/c1/o1.json",
+	    "{\"customer\":{\"S\":\"c1\"},\"order\":{\"S\":\"o1\"},\"qty\":{\"N\":\"3\"},\"region\":{\"S\":\"us\"}}");
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
+	struct live l;
+	read_live("out.fsm", &l);
+	CHECK_INT(l.n, 4);
+	uint8_t v[256];
+	size_t n = unhex(v, ORDERS_SCHEMA_HEX);
+	CHECK_INT(n, 107);
+	check_body(&l, "!ddb|meta|table|b3JkZXJz", 24, v, n);
+	check_body(&l, "!ddb|meta|gen|b3JkZXJz", 22, "1", 1);
+	const char item_key[] = "!ddb|item|b3JkZXJz|1|c1\x00\x01o1\x00\x01";
+	n = unhex(v, ORDERS_ITEM_HEX);
+	CHECK_INT(n, 65);
+	check_body(&l, item_key, sizeof item_key - 1, v, n);
+	const char gsi_key[] = "!ddb|gsi|b3JkZXJz|1|YnktcmVnaW9u|us\x00\x01" "c1\x00\x01o1\x00\x01";
+	check_body(&l, gsi_key, sizeof gsi_key - 1, item_key, sizeof item_key - 1);
+	live_free(&l);
+}
+
+EKV_TEST(worked_example_self_test_and_round_trip)
+{
+	make_dump("d");
+	put("d/dynamodb/orders/_schema.json", ORDERS_SCHEMA_JSON);
+	put("d/dynamodb/orders/items/c1/o1.json",
+	    "{\n  \"customer\": {\n    \"S\": \"c1\"\n  },\n  \"order\": {\n    \"S\": \"o1\"\n  },\n"
+	    "  \"qty\": {\n    \"N\": \"3\"\n  },\n  \"region\": {\n    \"S\": \"us\"\n  }\n}");
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_OK(run_encode("d", "out.fsm", 1, &res, &err), &err);
+	CHECK_INT(res.self_test_ran, 1);
+	if (!res.self_test_matched) ekv_test_fail(__FILE__, __LINE__, "self-test: %s", res.mismatch);
+	free(res.mismatch);
+	struct warns w = { 0 };
+	CHECK_OK(run_decode("out.fsm", "d2", 0, 0, 0, &w, NULL, &err), &err);
+	CHECK(trees_equal("d", "d2"));
+}
+
+EKV_TEST(item_key_layout_binary_range)
+{
+	/* TestDDBItemKeyBytesLayout: table tbl, hash h S a, range r B 00 09 */
+	struct avb b;
+	ddb_arena_init(&b.a);
+	struct ekv_buf k = EKV_BUF_INIT;
+	const char *reason;
+	struct ddb_bytes t = bs("tbl");
+	CHECK(ddb_item_key(&k, &t, av_s(&b, "a"), av_b(&b, "\x00\x09", 2), &reason) == 0);
+	const char want[] = "!ddb|item|dGJs|1|a\x00\x01\x00\xff\x09\x00\x01";
+	CHECK_MEM(k.data, k.len, want, sizeof want - 1);
+	ekv_buf_release(&k);
+	ddb_arena_release(&b.a);
+}
+
+EKV_TEST(gsi_row_layout)
+{
+	/* TestDDBGSIRowKeyLayout: table t, hash ph S P, GSI g hash gh S X */
+	make_dump("d");
+	put("d/dynamodb/t/_schema.json",
+	    "{\"format_version\":1,\"table_name\":\"t\",\"primary_key\":{\"hash_key\":{\"name\":\"ph\"}},"
+	    "\"attribute_definitions\":[],\"global_secondary_indexes\":[{\"name\":\"g\",\"key_schema\":"
+	    "{\"hash_key\":{\"name\":\"gh\"}},\"projection\":{\"type\":\"ALL\"}}]}");
+	put("d/dynamodb/t/items/P.json", "{\"ph\":{\"S\":\"P\"},\"gh\":{\"S\":\"X\"}}");
+	put("d/dynamodb/t/items/Q.json", "{\"ph\":{\"S\":\"Q\"}}");      /* sparse: no row */
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
+	struct live l;
+	read_live("out.fsm", &l);
+	const char gk[] = "!ddb|gsi|dA|1|Zw|X\x00\x01P\x00\x01";
+	const char ik[] = "!ddb|item|dA|1|P\x00\x01";
+	check_body(&l, gk, sizeof gk - 1, ik, sizeof ik - 1);
+	CHECK_INT(live_count_prefix(&l, "!ddb|gsi|"), 1);
+	CHECK_INT(live_count_prefix(&l, "!ddb|item|"), 2);
+	live_free(&l);
+}
+
+EKV_TEST(gsi_numeric_binary_keys_and_ranges)
+{
+	make_dump("d");
+	put("d/dynamodb/ev/_schema.json",
+	    "{\"format_version\":1,\"table_name\":\"ev\",\"primary_key\":{\"hash_key\":{\"name\":\"pk\"},"
+	    "\"range_key\":{\"name\":\"ts\"}},\"attribute_definitions\":[{\"name\":\"pk\",\"type\":\"B\"},"
+	    "{\"name\":\"ts\",\"type\":\"N\"}],\"global_secondary_indexes\":["
+	    "{\"name\":\"by-n\",\"key_schema\":{\"hash_key\":{\"name\":\"n\"},\"range_key\":{\"name\":\"r\"}},"
+	    "\"projection\":{\"type\":\"KEYS_ONLY\"}},"
+	    "{\"name\":\"a-first\",\"key_schema\":{\"hash_key\":{\"name\":\"r\"}},"
+	    "\"projection\":{\"type\":\"INCLUDE\",\"non_key_attributes\":[\"x\"]}}]}");
+	put("d/dynamodb/ev/items/x/1.json",
+	    "{\"pk\":{\"B\":\"AAE=\"},\"ts\":{\"N\":\"100\"},\"n\":{\"N\":\"-1\"},\"r\":{\"B\":\"AA==\"}}");
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
+	struct live l;
+	read_live("out.fsm", &l);
+	/* item key: oseg(00 01) oseg(numkey 100) */
+	const char ik[] = "!ddb|item|ZXY|1|\x00\xff\x01\x00\x01\x02\x02\x01\x03\x00\xff\x31\x00\x01";
+	CHECK(live_find(&l, ik, sizeof ik - 1) >= 0);
+	/* by-n: oseg(numkey -1) oseg(00) then the primary key */
+	const char g1[] = "!ddb|gsi|ZXY|1|Ynktbg|\x00\xff\xfd\xfe\xfe\xff\xce\x00\x01\x00\xff\x00\x01"
+			  "\x00\xff\x01\x00\x01\x02\x02\x01\x03\x00\xff\x31\x00\x01";
+	check_body(&l, g1, sizeof g1 - 1, ik, sizeof ik - 1);
+	const char g2[] = "!ddb|gsi|ZXY|1|YS1maXJzdA|\x00\xff\x00\x01"
+			  "\x00\xff\x01\x00\x01\x02\x02\x01\x03\x00\xff\x31\x00\x01";
+	check_body(&l, g2, sizeof g2 - 1, ik, sizeof ik - 1);
+	live_free(&l);
+	/* round trip keeps the projection and definitions */
+	struct warns w = { 0 };
+	CHECK_OK(run_decode("out.fsm", "d2", 0, 0, 0, &w, NULL, &err), &err);
+	char *schema = slurp("d2/dynamodb/ev/_schema.json");
+	CHECK(strstr(schema, "\"non_key_attributes\": [\n          \"x\"\n        ]") != NULL);
+	free(schema);
+}
+
+EKV_TEST(gsi_bool_key_attribute_refused)
+{
+	make_dump("d");
+	put("d/dynamodb/t/_schema.json",
+	    "{\"format_version\":1,\"table_name\":\"t\",\"primary_key\":{\"hash_key\":{\"name\":\"ph\"}},"
+	    "\"global_secondary_indexes\":[{\"name\":\"g\",\"key_schema\":{\"hash_key\":{\"name\":\"gh\"}},"
+	    "\"projection\":{\"type\":\"ALL\"}}]}");
+	put("d/dynamodb/t/items/P.json", "{\"ph\":{\"S\":\"P\"},\"gh\":{\"BOOL\":true}}");
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_STATUS(run_encode("d", "out.fsm", 0, &res, &err), EKV_EINPUT, &err);
+	CHECK(strstr(err.file, "dynamodb/t/items/P.json") != NULL);
+	CHECK(!ekv_test_file_exists("out.fsm"));
+}
+
+EKV_TEST(schema_only_table_two_records)
+{
+	make_dump("d");
+	put("d/dynamodb/sessions/_schema.json",
+	    "{\"format_version\":1,\"table_name\":\"sessions\",\"primary_key\":{\"hash_key\":{\"name\":\"id\"}},"
+	    "\"attribute_definitions\":[{\"name\":\"id\",\"type\":\"S\"}]}");
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
+	struct live l;
+	read_live("out.fsm", &l);
+	CHECK_INT(l.n, 2);
+	/* §3.5 hash-only encoder form, 33 bytes */
+	uint8_t v[64];
+	size_t n = unhex(v, "00 44 53 01 0a 08 73 65 73 73 69 6f 6e 73 12 07 0a 02 69 64 12 01 53 1a 04 0a 02 69 64 28 02 38 01");
+	check_body(&l, "!ddb|meta|table|c2Vzc2lvbnM", 27, v, n);
+	live_free(&l);
+}
+
+EKV_TEST(missing_dynamodb_dir_is_noop)
+{
+	make_dump("d");
+	CHECK(ekv_test_sh("rmdir d/dynamodb") == 0);
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
+	struct live l;
+	read_live("out.fsm", &l);
+	CHECK_INT(l.n, 0);
+}
