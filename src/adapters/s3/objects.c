@@ -340,9 +340,7 @@ static int on_chunk(struct walk *w, const uint8_t *k, size_t kl, size_t pos, con
 	memset(&c, 0, sizeof c);
 	if (parse_chunk_rec(w, k, kl, pos, v, vl, &c)) return group_fail(&w->g, err, "internal: bad chunk index");
 	if (w->g.status == ST_LIVE && w->g.has_manifest) return live_chunk(w, &c, err);
-	if (w->g.status == ST_LIVE && !c.offloaded) w->g.inline_chunks++;
-	if (w->g.status == ST_LIVE) return 0;
-	return orphan_chunk(w, &c, err);
+	return orphan_chunk(w, &c, err);   /* no manifest, stale generation or no bucket */
 }
 
 /* ---- group end ---- */

@@ -45,7 +45,10 @@ int s3_source_new(const char *input, const char *tmpdir, struct s3_source **out,
 	if (!s) return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
 	s->fd = -1;
 	struct stat st;
-	int fd = input && strcmp(input, "-") != 0 ? open(input, O_RDONLY | O_CLOEXEC) : -1;
+	/* never open a FIFO a second time: stat first, and open without blocking */
+	int fd = input && stat(input, &st) == 0 && S_ISREG(st.st_mode)
+			 ? open(input, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			 : -1;
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		s->fd = fd;
 	} else {
