@@ -76,11 +76,16 @@ static int beyond_int64(const uint8_t *digits, size_t n, int negative)
  * just past the closing quote, or n if unterminated. */
 static size_t skip_string(const uint8_t *p, size_t n, size_t i)
 {
-	for (i++; i < n; i++) {
-		if (p[i] == '\\') i++;
-		else if (p[i] == '"') return i + 1;
+	size_t from = i + 1;
+	for (;;) {
+		const uint8_t *q = from < n ? memchr(p + from, '"', n - from) : NULL;
+		if (!q) return n;
+		size_t at = (size_t)(q - p), bs = 0;
+		/* Escaped iff an odd run of backslashes precedes it. */
+		while (at - bs > i + 1 && p[at - bs - 1] == '\\') bs++;
+		if (!(bs & 1)) return at + 1;
+		from = at + 1;
 	}
-	return n;
 }
 
 /* The pre-pass. On return *out is empty if nothing had to be rewritten. */

@@ -234,3 +234,18 @@ EKV_TEST(jsonr_big_integers_many_members)
 	json_decref(v);
 	ekv_buf_release(&b);
 }
+
+EKV_TEST(jsonr_prepass_backslash_runs)
+{
+	/* Raw text: {"a\\": 99999999999999999999, "b\\\" 99999999999999999999": "c\\\\"} */
+	json_t *v = parse_ok("{\"a\\\\\": 99999999999999999999, \"b\\\\\\\" 99999999999999999999\": \"c\\\\\\\\\","
+			     " \"d\": 18446744073709551615}");
+	uint64_t u;
+	CHECK(ekv_json_is_integer(json_object_get(v, "a\\")));
+	CHECK_INT(ekv_json_u64(json_object_get(v, "a\\"), &u), -1);
+	CHECK_STR(json_string_value(json_object_get(v, "b\\\" 99999999999999999999")), "c\\\\");
+	CHECK_U64(get_u64(json_object_get(v, "d")), UINT64_MAX);
+	json_decref(v);
+	/* Unterminated string: left for jansson to refuse. */
+	BAD("[\"abc\\\", 99999999999999999999]", EKV_EINPUT);
+}
