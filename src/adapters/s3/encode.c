@@ -588,10 +588,10 @@ int s3_encode(struct ekv_encode_ctx *ctx, struct ekv_error *err)
 {
 	const struct ekv_manifest *m = ctx->manifest;
 	if (m && m->include_incomplete_uploads)
-		return ekv_fail(err, EKV_EUNSUPPORTED,
+		return ekv_fail(err, EKV_EINPUT,
 				"s3: dumps made with --include-incomplete-uploads cannot be encoded");
 	if (m && m->include_orphans)
-		return ekv_fail(err, EKV_EUNSUPPORTED, "s3: dumps made with --include-orphans cannot be encoded");
+		return ekv_fail(err, EKV_EINPUT, "s3: dumps made with --include-orphans cannot be encoded");
 	struct enc e;
 	memset(&e, 0, sizeof e);
 	e.ctx = ctx;
