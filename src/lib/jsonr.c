@@ -11,6 +11,8 @@
  * by a marker string that begins with the byte 0xFF. jansson only
  * produces valid UTF-8 from its input, so no parsed string can carry
  * that byte and the marker cannot be confused with user data.
+ * "-0" is marked too: Go's unsigned decoding refuses it, the signed one
+ * reads 0, while jansson would silently make it the integer 0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -110,7 +112,8 @@ static int rewrite_bigints(const uint8_t *p, size_t n, struct ekv_buf *out, stru
 		while (i < n && is_digit(p[i])) i++;
 		size_t nd = i - d0;
 		if (nd == 0 || (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E')) ||
-		    (nd > 1 && p[d0] == '0') || !beyond_int64(p + d0, nd, negative)) {
+		    (nd > 1 && p[d0] == '0') ||
+		    !(beyond_int64(p + d0, nd, negative) || (negative && p[d0] == '0'))) {
 			/* Not an integer token jansson would reject for size: skip the
 			 * whole run of number characters. */
 			while (i < n && (is_digit(p[i]) || p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
@@ -278,9 +281,17 @@ int ekv_json_u64(const json_t *v, uint64_t *out)
 
 int ekv_json_i64(const json_t *v, int64_t *out)
 {
-	if (!json_is_integer(v)) return -1;
-	*out = (int64_t)json_integer_value(v);
-	return 0;
+	if (json_is_integer(v)) {
+		*out = (int64_t)json_integer_value(v);
+		return 0;
+	}
+	/* The only marker inside the int64 range is "-0". */
+	if (is_big_marker(v) && json_string_length(v) == BIG_PREFIX_LEN + 2 &&
+	    memcmp(json_string_value(v) + BIG_PREFIX_LEN, "-0", 2) == 0) {
+		*out = 0;
+		return 0;
+	}
+	return -1;
 }
 
 int ekv_json_is_integer(const json_t *v)

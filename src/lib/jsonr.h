@@ -21,7 +21,8 @@ json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
 			  unsigned long first_line, enum ekv_status code, struct ekv_error *err);
 /* Integer >= 0 (or a big one from the pre-pass) -> 0, else -1. */
 int ekv_json_u64(const json_t *v, uint64_t *out);
-/* Integer in int64 range -> 0, else -1. */
+/* Integer in int64 range -> 0, else -1. ("-0" is 0 here but refused by
+ * ekv_json_u64, as Go's strconv does.) */
 int ekv_json_i64(const json_t *v, int64_t *out);
 /* True if v is an integer token (including the big-integer marker). */
 int ekv_json_is_integer(const json_t *v);

@@ -199,11 +199,19 @@ EKV_TEST(jsonr_big_integer_rewrite_keeps_invalid_json_invalid)
 
 EKV_TEST(jsonr_number_kinds)
 {
-	json_t *v = parse_ok("[1.0, -0, 5, \"5\", true]");
+	json_t *v = parse_ok("[1.0, -0, 5, \"5\", true, 0, -0.0]");
 	uint64_t u;
+	int64_t i = 7;
 	CHECK(!ekv_json_is_integer(json_array_get(v, 0)));
 	CHECK_INT(ekv_json_u64(json_array_get(v, 0), &u), -1);
+	/* "-0": an integer, int64 0, but not a uint64 (Go's strconv). */
 	CHECK(ekv_json_is_integer(json_array_get(v, 1)));
+	CHECK_INT(ekv_json_u64(json_array_get(v, 1), &u), -1);
+	CHECK_INT(ekv_json_i64(json_array_get(v, 1), &i), 0);
+	CHECK_INT(i, 0);
+	CHECK(!ekv_json_is_string(json_array_get(v, 1)));
+	CHECK_U64(get_u64(json_array_get(v, 5)), 0);
+	CHECK(json_is_real(json_array_get(v, 6)));
 	CHECK_U64(get_u64(json_array_get(v, 2)), 5);
 	CHECK_INT(ekv_json_u64(json_array_get(v, 3), &u), -1);
 	CHECK_INT(ekv_json_u64(json_array_get(v, 4), &u), -1);

@@ -631,6 +631,9 @@ EKV_TEST(manifest_reader_rejects_bad_fields)
 		       "snapshot_index");
 	expect_variant("\"snapshot_index\": 64", "\"snapshot_index\": 6.4", EKV_EMANIFEST,
 		       "snapshot_index");
+	expect_variant("\"snapshot_index\": 64", "\"snapshot_index\": -0", EKV_EMANIFEST,
+		       "snapshot_index");
+	expect_variant("\"snapshot_index\": 64", "\"snapshot_index\": 064", EKV_EMANIFEST, NULL);
 	expect_variant("\"snapshot_index\": 64", "\"snapshot_index\": null", EKV_OK, NULL);
 	expect_variant("\"elastickv_version\": \"dev\"", "\"elastickv_version\": 99999999999999999999",
 		       EKV_EMANIFEST, "elastickv_version is a number");
