@@ -167,7 +167,7 @@ EKV_TEST(s3_encode_refuses_bad_objects)
 	CHECK(s3fx_sh_ok("rm out/s3/b/.obj.tmp-1 && ln -s obj out/s3/b/link && cp out/s3/b/obj.elastickv-meta.json out/s3/b/link.elastickv-meta.json"));
 	expect_encode_fail(EKV_EUNSAFE, "link");
 	CHECK(s3fx_sh_ok("rm out/s3/b/link out/s3/b/link.elastickv-meta.json && ln out/s3/b/obj out/s3/b/hard && cp out/s3/b/obj.elastickv-meta.json out/s3/b/hard.elastickv-meta.json"));
-	expect_encode_fail(EKV_EUNSAFE, "obj");
+	expect_encode_fail(EKV_EUNSAFE, "s3/b/hard");
 	CHECK(s3fx_sh_ok("rm out/s3/b/hard out/s3/b/hard.elastickv-meta.json"));
 	const char *bad = "{\"format_version\":1,\"size_bytes\":5,\"etag\":7}";
 	ekv_test_write_file("out/s3/b/obj.elastickv-meta.json", bad, strlen(bad));
