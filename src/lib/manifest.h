@@ -34,11 +34,22 @@ struct ekv_manifest {
 	const struct ekv_counters *counters;
 };
 
-/* Fills the phase-0 defaults (wall time = now). Strings are owned. */
+/* Fills the phase-0 defaults (wall time = now, layout per-item, no
+ * adapters). Strings are owned (malloc'ed): replace them with free +
+ * strdup. 0 or EKV_ENOMEM. */
 int ekv_manifest_init_phase0(struct ekv_manifest *m);
+/* Validates (Manifest.validate; failures EKV_EMANIFEST, a format_version
+ * above 1 included), then appends the Go json.Encoder bytes (two-space
+ * indent, HTML escaping off, trailing "\n") plus the D5 "ekvbackup"
+ * object {version, counters (if set), dynamodb_bundle_size (jsonl only)}.
+ * On failure out is unchanged. */
 int ekv_manifest_write(struct ekv_buf *out, const struct ekv_manifest *m, struct ekv_error *err);
-/* Version gate first (unknown major refused as EKV_EVERSION), then typed
- * fields (EKV_EMANIFEST); unknown keys ignored. */
+/* Version gate first (0 or above 1 -> EKV_EVERSION, "format_version 2 is
+ * newer than this build supports (1)"; missing/null/not a uint32 ->
+ * EKV_EMANIFEST), then typed fields, required exclusion flags and
+ * validation (EKV_EMANIFEST); unknown keys ignored, duplicate members and
+ * invalid UTF-8 refused (D18). err->file is MANIFEST.json. On failure m
+ * is left released. */
 int ekv_manifest_parse(const void *data, size_t n, struct ekv_manifest *m, struct ekv_error *err);
 void ekv_manifest_release(struct ekv_manifest *m);
 /* Go time.RFC3339Nano of the current UTC time. */
