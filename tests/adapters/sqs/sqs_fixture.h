@@ -60,7 +60,7 @@ static __attribute__((unused)) void fx_write(struct fx_snap *s, const char *path
 {
 	struct ekv_error err = { 0 };
 	struct ekv_fsm_writer *w;
-	qsort(s->r, s->n, sizeof *s->r, fx_rec_cmp);
+	if (s->n) qsort(s->r, s->n, sizeof *s->r, fx_rec_cmp);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0);
 	CHECK_OK(ekv_fsm_writer_new(fd, 5000, 0, &w, &err), &err);
