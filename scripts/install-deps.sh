@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  clang
+  clang libclang-rt-14-dev
   libprotobuf-c-dev protobuf-c-compiler
   libjansson-dev libssl-dev libzstd-dev libarchive-dev
   libhiredis-dev libcurl4-openssl-dev

@@ -60,13 +60,14 @@ static void consume(struct ekv_reader *r, void *dst, size_t n)
 /* Reads exactly n bytes into out (appending). EKV_ETRUNCATED if short. */
 static int read_exact(struct ekv_reader *r, struct ekv_buf *out, size_t n, struct ekv_error *err)
 {
-	if (ekv_buf_reserve(out, n)) return ekv_fail(err, EKV_ENOMEM, "out of memory reading snapshot");
 	while (n) {
 		size_t want = n < READ_BUF ? n : READ_BUF;
 		int rc = fill(r, want, err);
 		if (rc) return rc;
 		size_t k = avail(r) < n ? avail(r) : n;
 		if (k == 0) return ekv_fail(err, EKV_ETRUNCATED, "snapshot truncated mid-entry");
+		/* grow as bytes arrive: a corrupt length never allocates ahead */
+		if (ekv_buf_reserve(out, k)) return ekv_fail(err, EKV_ENOMEM, "out of memory reading snapshot");
 		consume(r, out->data + out->len, k);
 		out->len += k;
 		n -= k;
