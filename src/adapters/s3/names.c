@@ -128,7 +128,7 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 			s3_seg_read(group.data, group.len, &pos, &key);
 			struct s3_bucket *bk = s3_bucket_lookup(s, b.data, b.len);
 			if (bk && bk->meta.generation == g) {
-				int cls;
+				int cls = 0;
 				rc = first_class(s, &b, &key, is_dir, &cls, err);
 				if (!rc) rc = emit_claims(f2, &tmp, &b, &key, cls, err);
 				if (rc) break;
