@@ -254,9 +254,12 @@ static int on_meta(struct sqs_dec *d, const struct ekv_record *rec, struct ekv_e
 	size_t seg_len = rec->key_len - rec->prefix_len;
 	struct ekv_buf name = EKV_BUF_INIT;
 	int st = sqs_seg_decode(&name, seg, seg_len);
-	if (st == EKV_ENOMEM) return oom(err);
-	if (st) return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,
+	if (st) {
+		ekv_buf_release(&name);
+		if (st == EKV_ENOMEM) return oom(err);
+		return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,
 				"segment is not base64url");
+	}
 	if (name.len == 0) {
 		ekv_buf_release(&name);
 		return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,

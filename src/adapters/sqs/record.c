@@ -73,9 +73,8 @@ static const char *get_u32(json_t *obj, const char *name, uint32_t *out, int *pr
 	uint64_t v = 0;
 	*out = 0;
 	if (present) *present = member(obj, name) != NULL;
-	const char *why = get_u64(obj, name, &v);
-	if (why) return why;
-	if (v > UINT32_MAX) return "a uint32 member is out of range";
+	if (get_u64(obj, name, &v) || v > UINT32_MAX)
+		return "a uint32 member is not a non-negative integer in range";
 	*out = (uint32_t)v;
 	return NULL;
 }
