@@ -20,6 +20,7 @@
 #include "redis_internal.h"
 #include "../../lib/jsonr.h"
 #include "../../lib/keymap.h"
+#include "../../lib/manifest.h"
 #include "../../lib/segment.h"
 #include "../../lib/util.h"
 
@@ -147,6 +148,7 @@ struct ttl_ent {
 	char *name;       /* "<key>.bin", compared with directory entries */
 	uint64_t ms;
 	size_t line;
+	int late;         /* came from a TTL row: re-encode as legacy + row */
 };
 struct ttl_map {
 	struct ttl_ent *v;
@@ -191,7 +193,7 @@ static int ttl_map_add(struct ttl_map *m, const char *key, size_t klen, uint64_t
 	if (!name) return -1;
 	memcpy(name, key, klen);
 	memcpy(name + klen, ".bin", 5);
-	m->v[m->n++] = (struct ttl_ent){ name, ms, line };
+	m->v[m->n++] = (struct ttl_ent){ name, ms, line, 0 };
 	return 0;
 }
 
@@ -242,6 +244,44 @@ static int ttl_line_cb(struct enc *e, void *ud, const uint8_t *p, size_t n, size
 	return ttl_line(e, ud, p, n, line, err);
 }
 
+/* Snapshot order of two string/HLL keys: user key + the MVCC suffix the
+ * encoded records will carry (container.md §2.8 rule 3). */
+static int snapshot_cmp(const struct enc *e, const struct ekv_buf *a, const struct ekv_buf *b)
+{
+	uint64_t ts = e->ctx->manifest ? e->ctx->manifest->last_commit_ts : 0;
+	struct ekv_buf x = EKV_BUF_INIT, y = EKV_BUF_INIT;
+	int fail = ekv_buf_append(&x, a->data, a->len) || ekv_buf_append_be64(&x, ~ts) ||
+		   ekv_buf_append(&y, b->data, b->len) || ekv_buf_append_be64(&y, ~ts);
+	int c = fail ? 0 : ekv_bytes_cmp(x.data, x.len, y.data, y.len);
+	ekv_buf_release(&x);
+	ekv_buf_release(&y);
+	return c;
+}
+
+/*
+ * Our decoder writes a sidecar in two runs, each in snapshot order: the
+ * inline-TTL lines as the blobs are scanned, then the lines of legacy
+ * values taken from TTL rows (§4.5). The longest run in snapshot order
+ * from the top (stopping at a 0, which only a row can give) is re-encoded
+ * inline, the rest as legacy value + TTL row, so the lines come back in
+ * the same order.
+ */
+static int mark_late_lines(struct enc *e, struct ttl_map *m, struct ekv_error *err)
+{
+	struct ekv_buf prev = EKV_BUF_INIT;
+	int late = 0, st = EKV_OK;
+	for (size_t i = 0; i < m->n && !st; i++) {
+		size_t stem = strlen(m->v[i].name) - 4;
+		st = resolve_key(e, m->v[i].name, stem, err);
+		if (st) break;
+		if (!late && (m->v[i].ms == 0 || (i > 0 && snapshot_cmp(e, &prev, &e->uk) >= 0))) late = 1;
+		m->v[i].late = late;
+		if (ekv_buf_set(&prev, e->uk.data, e->uk.len)) st = nomem(err);
+	}
+	ekv_buf_release(&prev);
+	return st;
+}
+
 static int load_ttl_map(struct enc *e, const char *file, struct ttl_map *m, struct ekv_error *err)
 {
 	unsigned char type;
@@ -249,6 +289,7 @@ static int load_ttl_map(struct enc *e, const char *file, struct ttl_map *m, stru
 	snprintf(e->display, sizeof e->display, "%s/db_0/%s", e->ctx->dir_path, file);
 	int st = ekv_read_input_file(e->db_fd, file, e->display, &e->b1, err);
 	if (!st) st = for_lines(e, &e->b1, ttl_line_cb, m, err);
+	if (!st) st = mark_late_lines(e, m, err);
 	if (st) return st;
 	qsort(m->v, m->n, sizeof *m->v, ttl_cmp);
 	return EKV_OK;
@@ -284,19 +325,18 @@ static int blob_value(struct enc *e, int hll, const struct ttl_ent *t, const str
 	int starts_magic = body->len >= 2 && body->data[0] == 0xFF && body->data[1] == ver;
 	ekv_buf_reset(&e->val);
 	*ttl_row = 0;
+	if (t && t->late && !starts_magic) {
+		/* legacy value + TTL row (a row of 0 included), see mark_late_lines */
+		*ttl_row = 1;
+		return ekv_buf_append(&e->val, body->data, body->len);
+	}
 	if (t && t->ms != 0) {
 		*ttl_row = hll;     /* strings never get a TTL row (§5.3) */
 		return ekv_buf_append_byte(&e->val, 0xFF) || ekv_buf_append_byte(&e->val, ver) ||
 		       ekv_buf_append_byte(&e->val, 1) || ekv_buf_append_be64(&e->val, t->ms) ||
 		       ekv_buf_append(&e->val, body->data, body->len);
 	}
-	if (t || (hll && !starts_magic)) {
-		if (!starts_magic) {
-			/* legacy value (+ a TTL row of 0 when the sidecar said 0) */
-			*ttl_row = t != NULL;
-			return ekv_buf_append(&e->val, body->data, body->len);
-		}
-	}
+	if (hll && !starts_magic && !t) return ekv_buf_append(&e->val, body->data, body->len);
 	return ekv_buf_append_byte(&e->val, 0xFF) || ekv_buf_append_byte(&e->val, ver) ||
 	       ekv_buf_append_byte(&e->val, 0) || ekv_buf_append(&e->val, body->data, body->len);
 }
