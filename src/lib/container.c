@@ -253,7 +253,7 @@ static int decode_mvcc(struct ekv_entry *e, struct ekv_error *err)
 
 static int read_entry(struct ekv_reader *r, struct ekv_entry *e, struct ekv_error *err)
 {
-	uint64_t klen, vlen;
+	uint64_t klen = 0, vlen;
 	int rc = read_entry_start(r, &klen, err);
 	if (rc) return rc;
 	if (klen > EKV_MAX_ENCODED_KEY)
