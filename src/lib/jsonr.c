@@ -13,6 +13,12 @@
  * that byte and the marker cannot be confused with user data.
  * "-0" is marked too: Go's unsigned decoding refuses it, the signed one
  * reads 0, while jansson would silently make it the integer 0.
+ *
+ * The same pass handles object keys holding \u0000, which jansson
+ * refuses and Go writes: each is parsed on its own, replaced by a
+ * placeholder key, and the walk rebuilds the object (member order kept,
+ * duplicates refused) with the real key. Read such keys with
+ * json_object_keylen_foreach / json_object_getn.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,23 +31,35 @@
 #define BIG_PREFIX "\xffu64:"
 #define BIG_PREFIX_LEN 5
 
-/* Ordinals (among string tokens) of integer tokens turned into strings. */
-struct bigints {
-	size_t *ord;
-	size_t n, cap;
+/* What the pre-pass rewrote, by ordinal among string tokens (keys
+ * included), in increasing order. */
+struct nulkey {
+	size_t ord;
+	json_t *key;       /* the decoded key, NULs and all */
+};
+struct rewrites {
+	size_t *big;       /* integer tokens turned into strings */
+	size_t nbig, capbig;
+	struct nulkey *keys;   /* keys holding \u0000, renamed */
+	size_t nkeys, capkeys;
 };
 
-static int bigints_add(struct bigints *b, size_t ord)
+static int grow(void **p, size_t *cap, size_t n, size_t size)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 8;
-		size_t *p = realloc(b->ord, cap * sizeof *p);
-		if (!p) return EKV_ENOMEM;
-		b->ord = p;
-		b->cap = cap;
-	}
-	b->ord[b->n++] = ord;
+	if (n < *cap) return 0;
+	size_t c = *cap ? *cap * 2 : 8;
+	void *q = realloc(*p, c * size);
+	if (!q) return EKV_ENOMEM;
+	*p = q;
+	*cap = c;
 	return 0;
+}
+
+static void rewrites_release(struct rewrites *r)
+{
+	for (size_t i = 0; i < r->nkeys; i++) json_decref(r->keys[i].key);
+	free(r->keys);
+	free(r->big);
 }
 
 static int is_digit(uint8_t c)
@@ -90,15 +108,69 @@ static size_t skip_string(const uint8_t *p, size_t n, size_t i)
 	}
 }
 
-/* The pre-pass. On return *out is empty if nothing had to be rewritten. */
-static int rewrite_bigints(const uint8_t *p, size_t n, struct ekv_buf *out, struct bigints *big)
+/* True if the string token p[0..n) (quotes included) has an escape that
+ * decodes to NUL. */
+static int token_has_nul(const uint8_t *p, size_t n)
+{
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (p[i] != '\\') continue;
+		if (p[i + 1] == 'u' && i + 5 < n && memcmp(p + i + 2, "0000", 4) == 0) return 1;
+		i++;
+	}
+	return 0;
+}
+
+/* True if the token ending before p[i] is followed by ':' (an object key). */
+static int followed_by_colon(const uint8_t *p, size_t n, size_t i)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+	return i < n && p[i] == ':';
+}
+
+static int flush_to(struct ekv_buf *out, const uint8_t *p, size_t *copied, size_t upto)
+{
+	int st = ekv_buf_append(out, p + *copied, upto - *copied);
+	*copied = upto;
+	return st;
+}
+
+/* jansson refuses NUL in object keys, which Go writes as \u0000 (a
+ * DynamoDB attribute name may hold one). Such a key is decoded here and
+ * replaced by a placeholder unique to its ordinal; the walk restores it. */
+static int rewrite_nul_key(const uint8_t *p, size_t start, size_t end, size_t ord,
+			   struct ekv_buf *out, size_t *copied, struct rewrites *r)
+{
+	json_error_t jerr;
+	json_t *key = json_loadb((const char *)p + start, end - start,
+				 JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (!key) return 0;   /* a bad key: jansson reports it in context */
+	if (grow((void **)&r->keys, &r->capkeys, r->nkeys, sizeof *r->keys)) {
+		json_decref(key);
+		return EKV_ENOMEM;
+	}
+	r->keys[r->nkeys].ord = ord;
+	r->keys[r->nkeys].key = key;
+	r->nkeys++;
+	if (flush_to(out, p, copied, start) ||
+	    ekv_buf_printf(out, "\"\\udbff\\udfffekv-nul-key-%zu\"", ord))
+		return EKV_ENOMEM;
+	*copied = end;
+	return 0;
+}
+
+/* The pre-pass. On return out is empty if nothing had to be rewritten. */
+static int prepass(const uint8_t *p, size_t n, struct ekv_buf *out, struct rewrites *r)
 {
 	size_t copied = 0, strings = 0, i = 0;
 	while (i < n) {
 		uint8_t c = p[i];
 		if (c == '"') {
+			size_t start = i;
 			strings++;
 			i = skip_string(p, n, i);
+			if (token_has_nul(p + start, i - start) && followed_by_colon(p, n, i) &&
+			    rewrite_nul_key(p, start, i, strings, out, &copied, r))
+				return EKV_ENOMEM;
 			continue;
 		}
 		if ((c != '-' && !is_digit(c)) || !number_may_start(p, i)) {
@@ -122,33 +194,44 @@ static int rewrite_bigints(const uint8_t *p, size_t n, struct ekv_buf *out, stru
 			continue;
 		}
 		strings++;
-		if (bigints_add(big, strings)) return EKV_ENOMEM;
-		if (ekv_buf_append(out, p + copied, start - copied) ||
-		    ekv_buf_append_byte(out, '"') || ekv_buf_append(out, p + start, i - start) ||
-		    ekv_buf_append_byte(out, '"'))
+		if (grow((void **)&r->big, &r->capbig, r->nbig, sizeof *r->big)) return EKV_ENOMEM;
+		r->big[r->nbig++] = strings;
+		if (flush_to(out, p, &copied, start) || ekv_buf_append_byte(out, '"') ||
+		    ekv_buf_append(out, p + start, i - start) || ekv_buf_append_byte(out, '"'))
 			return EKV_ENOMEM;
 		copied = i;
 	}
-	if (big->n && ekv_buf_append(out, p + copied, n - copied)) return EKV_ENOMEM;
+	if ((r->nbig || r->nkeys) && flush_to(out, p, &copied, n)) return EKV_ENOMEM;
 	return 0;
 }
 
+enum { WALK_NUMBER_KEY = -1, WALK_DUPLICATE_KEY = -2 };
+
 struct walk {
-	const struct bigints *big;
-	size_t next;       /* index into big->ord of the next marker */
+	const struct rewrites *r;
+	size_t next_big;   /* index into r->big of the next marker */
+	size_t next_key;   /* index into r->keys of the next renamed key */
 	size_t strings;    /* string tokens met so far */
-	int status;        /* 0, EKV_ENOMEM, or -1 = a number stood as a key */
+	int status;        /* 0, EKV_ENOMEM or WALK_* */
 };
 
 /* Counts one string token; true if it is the next rewritten integer. */
 static int walk_is_marker(struct walk *w)
 {
 	w->strings++;
-	if (w->next < w->big->n && w->big->ord[w->next] == w->strings) {
-		w->next++;
+	if (w->next_big < w->r->nbig && w->r->big[w->next_big] == w->strings) {
+		w->next_big++;
 		return 1;
 	}
 	return 0;
+}
+
+/* After walk_is_marker on a key: its real value if it was renamed. */
+static json_t *walk_renamed_key(struct walk *w)
+{
+	if (w->next_key < w->r->nkeys && w->r->keys[w->next_key].ord == w->strings)
+		return w->r->keys[w->next_key++].key;
+	return NULL;
 }
 
 static json_t *make_marker(const json_t *s)
@@ -164,24 +247,55 @@ static json_t *make_marker(const json_t *s)
 
 static void walk_value(struct walk *w, json_t *v, json_t **replace);
 
-static void walk_object(struct walk *w, json_t *obj)
+/* A copy of obj, in member order, with renamed keys restored. */
+static json_t *restore_keys(struct walk *w, json_t *obj, json_t **real)
 {
-	for (void *it = json_object_iter(obj); it && !w->status;
-	     it = json_object_iter_next(obj, it)) {
-		if (walk_is_marker(w)) {
-			w->status = -1;
-			return;
+	json_t *copy = json_object();
+	size_t pos = 0;
+	if (!copy) goto nomem;
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it), pos++) {
+		const char *k = real[pos] ? json_string_value(real[pos]) : json_object_iter_key(it);
+		size_t kl = real[pos] ? json_string_length(real[pos]) : json_object_iter_key_len(it);
+		if (json_object_getn(copy, k, kl)) {
+			w->status = WALK_DUPLICATE_KEY;
+			json_decref(copy);
+			return NULL;
 		}
+		if (json_object_setn_nocheck(copy, k, kl, json_object_iter_value(it))) goto nomem;
+	}
+	return copy;
+nomem:
+	json_decref(copy);
+	w->status = EKV_ENOMEM;
+	return NULL;
+}
+
+static void walk_object(struct walk *w, json_t *obj, json_t **replace)
+{
+	json_t **real = NULL;   /* per member position, set for renamed keys */
+	size_t pos = 0;
+	for (void *it = json_object_iter(obj); it && !w->status;
+	     it = json_object_iter_next(obj, it), pos++) {
+		if (walk_is_marker(w)) {
+			w->status = WALK_NUMBER_KEY;
+			break;
+		}
+		json_t *key = walk_renamed_key(w);
+		if (key && !real && !(real = calloc(json_object_size(obj), sizeof *real)))
+			w->status = EKV_ENOMEM;
+		if (key && real) real[pos] = key;
 		json_t *rep = NULL;
 		walk_value(w, json_object_iter_value(it), &rep);
 		if (rep && json_object_iter_set_new(obj, it, rep)) w->status = EKV_ENOMEM;
 	}
+	if (real && !w->status) *replace = restore_keys(w, obj, real);
+	free(real);
 }
 
 static void walk_value(struct walk *w, json_t *v, json_t **replace)
 {
 	if (json_is_object(v)) {
-		walk_object(w, v);
+		walk_object(w, v, replace);
 	} else if (json_is_array(v)) {
 		size_t n = json_array_size(v);
 		for (size_t i = 0; i < n && !w->status; i++) {
@@ -199,17 +313,18 @@ json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
 			  unsigned long first_line, enum ekv_status code, struct ekv_error *err)
 {
 	struct ekv_buf rewritten = EKV_BUF_INIT;
-	struct bigints big = { 0 };
+	struct rewrites rw = { 0 };
 	json_error_t jerr;
 	json_t *root = NULL;
 	const char *what = display ? display : "JSON";
 
-	if (rewrite_bigints(text, n, &rewritten, &big)) {
+	if (prepass(text, n, &rewritten, &rw)) {
 		ekv_fail(err, EKV_ENOMEM, "%s: out of memory reading JSON", what);
 		goto out;
 	}
-	const void *src = big.n ? (const void *)rewritten.data : text;
-	size_t len = big.n ? rewritten.len : n;
+	int changed = rw.nbig || rw.nkeys;
+	const void *src = changed ? (const void *)rewritten.data : text;
+	size_t len = changed ? rewritten.len : n;
 	root = json_loadb(src, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 			  &jerr);
 	if (!root) {
@@ -226,12 +341,13 @@ json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
 		}
 		goto out;
 	}
-	if (big.n) {
-		struct walk w = { &big, 0, 0, 0 };
+	if (changed) {
+		struct walk w = { &rw, 0, 0, 0, 0 };
 		json_t *rep = NULL;
 		walk_value(&w, root, &rep);
 		if (rep) {
-			/* The whole document was one big integer. */
+			/* The root itself was replaced (a big integer, or an
+			 * object whose keys were restored). */
 			json_decref(root);
 			root = rep;
 		}
@@ -241,14 +357,16 @@ json_t *ekv_json_parse_at(const void *text, size_t n, const char *display,
 			if (w.status == EKV_ENOMEM) {
 				ekv_fail(err, EKV_ENOMEM, "%s: out of memory reading JSON", what);
 			} else {
-				ekv_fail(err, code, "invalid JSON: object key is a number");
+				ekv_fail(err, code, "invalid JSON: %s",
+					 w.status == WALK_NUMBER_KEY ? "object key is a number"
+								     : "duplicate object key");
 				if (display) ekv_error_set_file(err, display, first_line);
 			}
 		}
 	}
 out:
 	ekv_buf_release(&rewritten);
-	free(big.ord);
+	rewrites_release(&rw);
 	return root;
 }
 

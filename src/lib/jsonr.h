@@ -5,7 +5,9 @@
  * jansson stores integers as signed long long; uint64 fields such as
  * last_commit_ts may exceed 2^63 (tools.md §10.1 #22). Parsing therefore
  * first rewrites every integer token above INT64_MAX into a marked string,
- * which ekv_json_u64 turns back into the exact value.
+ * which ekv_json_u64 turns back into the exact value. Object keys may
+ * hold NUL (\u0000, which jansson alone refuses): iterate with
+ * json_object_keylen_foreach, not json_object_foreach.
  */
 #ifndef EKV_JSONR_H
 #define EKV_JSONR_H

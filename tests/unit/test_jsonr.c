@@ -257,3 +257,45 @@ EKV_TEST(jsonr_prepass_backslash_runs)
 	/* Unterminated string: left for jansson to refuse. */
 	BAD("[\"abc\\\", 99999999999999999999]", EKV_EINPUT);
 }
+
+EKV_TEST(jsonr_nul_in_object_keys)
+{
+	/* jansson refuses NUL in keys; Go writes them as \u0000 (DynamoDB
+	 * attribute names). Keys come back whole, in member order. */
+	json_t *v = parse_ok("{\"a\\u0000b\": 1, \"a\": 2, \"z\\u0000\": {\"\\u0000\": [99999999999999999999,"
+			     " {\"q\\u0000\": \"x\\u0000\"}]}, \"last\": 18446744073709551615}");
+	const char *k;
+	size_t kl, i = 0;
+	json_t *x;
+	static const char *const want[4] = { "a\0b", "a", "z\0", "last" };
+	static const size_t want_len[4] = { 3, 1, 2, 4 };
+	json_object_keylen_foreach(v, k, kl, x) {
+		CHECK(i < 4);
+		CHECK_MEM(k, kl, want[i], want_len[i]);
+		i++;
+	}
+	CHECK_INT(i, 4);
+	CHECK_U64(get_u64(json_object_getn(v, "a\0b", 3)), 1);
+	CHECK_U64(get_u64(json_object_get(v, "last")), UINT64_MAX);
+	const json_t *z = json_object_getn(v, "z\0", 2);
+	CHECK(json_is_object(z));
+	const json_t *arr = json_object_getn(z, "\0", 1);
+	CHECK(json_is_array(arr));
+	CHECK(ekv_json_is_integer(json_array_get(arr, 0)));
+	const json_t *q = json_object_getn(json_array_get(arr, 1), "q\0", 2);
+	CHECK(q != NULL);
+	CHECK_MEM(json_string_value(q), json_string_length(q), "x\0", 2);
+	json_decref(v);
+
+	/* A NUL key at the top, alone. */
+	v = parse_ok("{\"\\u0000\": null}");
+	CHECK(json_is_null(json_object_getn(v, "\0", 1)));
+	json_decref(v);
+	/* Duplicates among restored keys are still refused. */
+	struct ekv_error e = BAD("{\"a\\u0000\": 1, \"b\": 2, \"a\\u0000\": 3}", EKV_EINPUT);
+	CHECK(strstr(e.msg, "duplicate") != NULL);
+	BAD("[{\"x\\u0000\": 1, \"x\\u0000\": 1}]", EKV_EINPUT);
+	/* A NUL value that is not a key is untouched; a bad key stays bad. */
+	BAD("{\"a\\u0000\\x\": 1}", EKV_EINPUT);
+	BAD("{\"a\\u0000\" 1}", EKV_EINPUT);
+}
