@@ -299,3 +299,123 @@ EKV_TEST(jsonr_nul_in_object_keys)
 	BAD("{\"a\\u0000\\x\": 1}", EKV_EINPUT);
 	BAD("{\"a\\u0000\" 1}", EKV_EINPUT);
 }
+
+/* ---- randomized round trip: Go-style writer -> ekv_json_parse ---- */
+
+#include "jsonw.h"
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random bytes that are valid UTF-8 (ASCII incl. NUL and controls, a
+ * few multi-byte characters, U+2028). */
+static size_t rnd_text(uint64_t *s, char *out, size_t cap)
+{
+	static const char *const pieces[] = { "\0", "\"", "\\", "\n", "\x1f", "<", "&", "\xc3\xa9",
+					      "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "a", "Z", "9", " ",
+					      "-", "u0000" };
+	size_t n = 0, k = rnd(s) % 8;
+	for (size_t i = 0; i < k; i++) {
+		const char *p = pieces[rnd(s) % (sizeof pieces / sizeof *pieces)];
+		size_t l = p[0] ? strlen(p) : 1;
+		if (n + l >= cap) break;
+		memcpy(out + n, p, l);
+		n += l;
+	}
+	return n;
+}
+
+/* Writes a random value; when check is set, compares it with v instead. */
+static void rnd_value(uint64_t *s, int depth, struct ekv_jw *w, const json_t *v)
+{
+	char text[64];
+	unsigned kind = (unsigned)(rnd(s) % (depth > 3 ? 6 : 8));
+	switch (kind) {
+	case 0: {
+		uint64_t x = rnd(s);
+		if (w) ekv_jw_u64(w, x);
+		else CHECK_U64(get_u64(v), x);
+		break;
+	}
+	case 1: {
+		int64_t x = (int64_t)rnd(s) >> (rnd(s) % 64);
+		int64_t got;
+		if (w) ekv_jw_i64(w, x);
+		else {
+			CHECK_INT(ekv_json_i64(v, &got), 0);
+			CHECK(got == x);
+		}
+		break;
+	}
+	case 2:
+	case 3: {
+		size_t n = rnd_text(s, text, sizeof text);
+		if (w) ekv_jw_str(w, text, n);
+		else {
+			CHECK(ekv_json_is_string(v));
+			CHECK_MEM(json_string_value(v), json_string_length(v), text, n);
+		}
+		break;
+	}
+	case 4: {
+		int b = (int)(rnd(s) % 3);
+		if (w) {
+			if (b == 2) ekv_jw_null(w);
+			else ekv_jw_bool(w, b);
+		} else {
+			CHECK(b == 2 ? json_is_null(v) : b ? json_is_true(v) : json_is_false(v));
+		}
+		break;
+	}
+	case 5:
+	case 6: {
+		size_t n = rnd(s) % 5;
+		if (w) ekv_jw_arr_begin(w);
+		else CHECK_INT(json_array_size(v), n);
+		for (size_t i = 0; i < n; i++) rnd_value(s, depth + 1, w, w ? NULL : json_array_get(v, i));
+		if (w) ekv_jw_arr_end(w);
+		break;
+	}
+	default: {
+		size_t n = rnd(s) % 5;
+		if (w) ekv_jw_obj_begin(w);
+		else CHECK_INT(json_object_size(v), n);
+		for (size_t i = 0; i < n; i++) {
+			size_t kl = rnd_text(s, text, sizeof text - 4);
+			text[kl++] = (char)('A' + i);   /* unique within the object */
+			if (w) ekv_jw_key_bytes(w, text, kl);
+			rnd_value(s, depth + 1, w, w ? NULL : json_object_getn(v, text, kl));
+		}
+		if (w) ekv_jw_obj_end(w);
+	}
+	}
+}
+
+EKV_TEST(jsonr_random_round_trip)
+{
+	static const unsigned flags[2] = { EKV_JW_PROFILE_B, EKV_JW_PROFILE_A_INDENT };
+	for (uint64_t seed = 1; seed <= 3000; seed++) {
+		struct ekv_buf text = EKV_BUF_INIT;
+		struct ekv_jw w;
+		uint64_t s = seed * 0x9E3779B97F4A7C15ull;
+		ekv_jw_init(&w, &text, flags[seed & 1]);
+		rnd_value(&s, 0, &w, NULL);
+		CHECK_INT(ekv_jw_finish(&w), 0);
+		struct ekv_error err = { 0 };
+		json_t *v = ekv_json_parse(text.data, text.len, "r.json", EKV_EINPUT, &err);
+		if (!v) {
+			char eb[1024];
+			ekv_test_fail(__FILE__, __LINE__, "seed %llu: %s\n%s", (unsigned long long)seed,
+				      ekv_error_format(&err, eb, sizeof eb), (const char *)text.data);
+		}
+		s = seed * 0x9E3779B97F4A7C15ull;
+		rnd_value(&s, 0, NULL, v);
+		json_decref(v);
+		ekv_buf_release(&text);
+	}
+}
