@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include "s3_fixture.h"
 #include "lib/keymap.h"
+#include "adapters/s3/s3_decode.h"
 
 struct kv {
 	struct ekv_buf key, body;
@@ -175,4 +176,25 @@ EKV_TEST(s3_long_keys)
 	CHECK_OK(s3fx_decode(&o, &err), &err);
 	/* diff(1) cannot open paths over PATH_MAX: compare the CHECKSUMS lines */
 	CHECK(s3fx_sh_ok("grep ' s3/' out/CHECKSUMS > a && grep ' s3/' rt/CHECKSUMS > b && test -s a && cmp a b"));
+}
+
+/* D23: two keys that land on one path (here a natural key spelled like the
+ * SHA name of "..") are an error, never a replacement. */
+EKV_TEST(s3_d23_existing_path_is_error)
+{
+	struct ekv_buf name = EKV_BUF_INIT;
+	CHECK(s3_class_name(&name, C_SHA, (const uint8_t *)"..", 2) == 0);
+	char twin[128];
+	snprintf(twin, sizeof twin, "%.*s", (int)name.len, (const char *)name.data);
+	struct s3fx s = { 0 };
+	s3fx_bucket(&s, "b", 1);
+	s3fx_text(&s, "b", 1, "..", "dots");
+	s3fx_text(&s, "b", 1, twin, "twin");
+	s3fx_write(&s, "in.fsm");
+	struct ekv_decode_options o;
+	struct ekv_error err;
+	s3fx_opts(&o, "in.fsm", "out", NULL);
+	CHECK_STATUS(s3fx_decode(&o, &err), EKV_EEXIST, &err);
+	CHECK(!ekv_test_file_exists("out/MANIFEST.json"));
+	ekv_buf_release(&name);
 }
