@@ -175,7 +175,14 @@ EKV_TEST(sqs_encode_rejects_invalid_queue_json)
 	queue_json_fails("{\"name\":\"q\"," QBASE "}", "format_version");
 	queue_json_fails("{\"format_version\":1,\"name\":\"\"," QBASE "}", "empty queue name");
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"fifo\":true,\"partition_count\":3}", "power of two");
+	const unsigned not_pow2[] = { 3, 5, 6, 7, 9, 10 };
+	for (size_t i = 0; i < sizeof not_pow2 / sizeof not_pow2[0]; i++) {
+		char j[256];
+		snprintf(j, sizeof j, "{\"format_version\":1,\"name\":\"q\",\"fifo\":true,\"partition_count\":%u}", not_pow2[i]);
+		queue_json_fails(j, "power of two");
+	}
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"fifo\":true,\"partition_count\":64}", "exceeds 32");
+	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"fifo\":true,\"partition_count\":128}", "exceeds 32");
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"partition_count\":2}", "FIFO");
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"fifo_throughput_limit\":\"perQueue\"}", "FIFO");
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"deduplication_scope\":\"queue\"}", "FIFO");
@@ -232,6 +239,13 @@ EKV_TEST(sqs_encode_rejects_invalid_messages)
 EKV_TEST(sqs_encode_rejects_unsafe_files)
 {
 	expect_encode_fails(NULL, "{\"message_id\":\"a\"}\n", EKV_EINPUT, "sqs/q", 0, "no _queue.json");
+	/* TestSQSEncodeRejectsNonRegularQueueMeta: _queue.json is a directory */
+	struct ekv_error e0;
+	CHECK(ekv_test_sh("rm -rf d") == 0);
+	fx_empty_dump("d");
+	CHECK(ekv_test_sh("mkdir -p d/sqs/q/_queue.json") == 0);
+	CHECK(fx_encode("d", "out.fsm", &e0) != EKV_OK);
+	CHECK(!ekv_test_file_exists("out.fsm"));
 
 	struct ekv_error err;
 	CHECK(ekv_test_sh("rm -rf d && mkdir -p x") == 0);
@@ -268,4 +282,19 @@ EKV_TEST(sqs_encode_rejects_duplicate_queue_names)
 	fx_write_file("d/sqs/b/_queue.json", QJ);
 	CHECK_INT(fx_encode("d", "out.fsm", &err), EKV_EDUPLICATE);
 	CHECK(!ekv_test_file_exists("out.fsm"));
+}
+
+/* TestSQSEncodeAcceptsPowerOfTwoPartitionCount: 2..32 with perQueue. */
+EKV_TEST(sqs_encode_accepts_power_of_two_partition_counts)
+{
+	struct ekv_error err;
+	for (unsigned pc = 2; pc <= 32; pc *= 2) {
+		char j[256];
+		CHECK(ekv_test_sh("rm -rf d out.fsm") == 0);
+		fx_empty_dump("d");
+		snprintf(j, sizeof j, "{\"format_version\":1,\"name\":\"q\",\"fifo\":true,\"partition_count\":%u,\"fifo_throughput_limit\":\"perQueue\"}", pc);
+		fx_write_file("d/sqs/q/_queue.json", j);
+		fx_write_file("d/sqs/q/messages.jsonl", "{\"message_id\":\"a\",\"message_group_id\":\"g1\",\"partition\":0}\n");
+		CHECK_OK(fx_encode("d", "out.fsm", &err), &err);
+	}
 }
