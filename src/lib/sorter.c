@@ -33,6 +33,8 @@ struct ekv_sorter {
 	uint64_t count;
 	int finished;
 	int last;                    /* source returned last time, -1 none; n_runs = memory */
+	unsigned *heap;              /* merge heap of source indexes */
+	size_t heap_n;
 };
 
 static void rec_at(const struct batch *b, size_t off, const uint8_t **k, size_t *kl,
@@ -201,41 +203,74 @@ static int source_peek(struct ekv_sorter *s, unsigned i, const uint8_t **k, size
 	return 1;
 }
 
+/* Heap order: smaller key first; on equal keys the earlier source (runs
+ * were written in insertion order, memory last) keeps the order stable. */
+static int source_less(struct ekv_sorter *s, unsigned a, unsigned b)
+{
+	const uint8_t *ka, *kb, *v;
+	size_t kla, klb, vl;
+	source_peek(s, a, &ka, &kla, &v, &vl);
+	source_peek(s, b, &kb, &klb, &v, &vl);
+	int c = ekv_bytes_cmp(ka, kla, kb, klb);
+	return c < 0 || (c == 0 && a < b);
+}
+
+static void heap_down(struct ekv_sorter *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->heap_n && source_less(s, s->heap[l], s->heap[m])) m = l;
+		if (r < s->heap_n && source_less(s, s->heap[r], s->heap[m])) m = r;
+		if (m == i) return;
+		unsigned t = s->heap[i];
+		s->heap[i] = s->heap[m];
+		s->heap[m] = t;
+		i = m;
+	}
+}
+
+static int heap_build(struct ekv_sorter *s, struct ekv_error *err)
+{
+	s->heap = malloc((s->n_runs + 1) * sizeof *s->heap);
+	if (!s->heap) return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	for (unsigned i = 0; i <= s->n_runs; i++)
+		if (source_peek(s, i, &k, &kl, &v, &vl)) s->heap[s->heap_n++] = i;
+	for (size_t i = s->heap_n / 2; i-- > 0;) heap_down(s, i);
+	return EKV_OK;
+}
+
+/* Moves the source returned last time to its next record. */
+static int advance_last(struct ekv_sorter *s, struct ekv_error *err)
+{
+	unsigned src = s->heap[0];
+	if (src < s->n_runs) {
+		int rc = run_advance(&s->runs[src], err);
+		if (rc) return rc;
+	} else {
+		s->mem.pos++;
+	}
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	if (!source_peek(s, src, &k, &kl, &v, &vl)) s->heap[0] = s->heap[--s->heap_n];
+	if (s->heap_n) heap_down(s, 0);
+	return EKV_OK;
+}
+
 int ekv_sorter_next(struct ekv_sorter *s, const uint8_t **key, size_t *klen,
 		    const uint8_t **val, size_t *vlen, struct ekv_error *err)
 {
-	if (!s->finished) {
-		int rc = ekv_sorter_finish(s, err);
-		if (rc) return -rc;
-	}
+	int rc;
+	if (!s->finished && (rc = ekv_sorter_finish(s, err))) return -rc;
+	if (!s->heap && (rc = heap_build(s, err))) return -rc;
 	if (s->last >= 0) {
-		if ((unsigned)s->last < s->n_runs) {
-			int rc = run_advance(&s->runs[s->last], err);
-			if (rc) return -rc;
-		} else {
-			s->mem.pos++;
-		}
 		s->last = -1;
+		if ((rc = advance_last(s, err))) return -rc;
 	}
-	int best = -1;
-	const uint8_t *bk = NULL, *bv = NULL;
-	size_t bkl = 0, bvl = 0;
-	for (unsigned i = 0; i <= s->n_runs; i++) {
-		const uint8_t *k, *v;
-		size_t kl, vl;
-		if (!source_peek(s, i, &k, &kl, &v, &vl)) continue;
-		/* strict '<' keeps the earlier source on ties: stable order */
-		if (best < 0 || ekv_bytes_cmp(k, kl, bk, bkl) < 0) {
-			best = (int)i;
-			bk = k; bkl = kl; bv = v; bvl = vl;
-		}
-	}
-	if (best < 0) return 0;
-	s->last = best;
-	*key = bk;
-	*klen = bkl;
-	*val = bv;
-	*vlen = bvl;
+	if (!s->heap_n) return 0;
+	source_peek(s, s->heap[0], key, klen, val, vlen);
+	s->last = (int)s->heap[0];
 	return 1;
 }
 
@@ -257,6 +292,7 @@ void ekv_sorter_free(struct ekv_sorter *s)
 		ekv_buf_release(&s->runs[i].cur);
 	}
 	free(s->runs);
+	free(s->heap);
 	ekv_buf_release(&s->mem.arena);
 	free(s->mem.offs);
 	free(s->tmpdir);
