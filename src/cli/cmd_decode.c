@@ -176,7 +176,7 @@ static int decode_one(const struct decode_args *a, unsigned mask, const char *in
 	memset(&o, 0, sizeof o);
 	o.input = input;
 	o.output = output;
-	o.tmpdir = a->tmpdir;
+	o.tmpdir = a->tmpdir && *a->tmpdir ? a->tmpdir : NULL;
 	o.adapters = mask;
 	o.cluster_id = a->cluster_id;
 	o.include_incomplete_uploads = a->include_incomplete_uploads;

@@ -277,7 +277,8 @@ static int run_encode(const struct encode_args *a, unsigned mask, int has_ts, ui
 	memset(&o, 0, sizeof o);
 	o.input = a->input;
 	o.output = a->output;
-	o.tmpdir = a->tmpdir ? a->tmpdir : a->scratch_root;
+	o.tmpdir = a->tmpdir && *a->tmpdir ? a->tmpdir
+		 : a->scratch_root && *a->scratch_root ? a->scratch_root : NULL;
 	o.adapters = mask;
 	o.has_last_commit_ts = has_ts;
 	o.last_commit_ts = ts;
