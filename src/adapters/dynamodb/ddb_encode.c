@@ -11,6 +11,7 @@
  * items/data-NNNNN.jsonl, one item per line.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,8 @@ static int read_schema(struct table_enc *t, int table_fd, const char *dir_name, 
 	snprintf(path, sizeof path, "%s/_schema.json", t->display);
 	struct ekv_buf text = EKV_BUF_INIT;
 	int rc = ekv_read_input_file(table_fd, "_schema.json", path, &text, err);
+	if (rc && err && err->sys_errno == ENOENT)
+		rc = input_error(err, path, 0, "dynamodb: table directory without _schema.json%s%s", "", "");
 	if (!rc) {
 		t->schema_json = ekv_json_parse(text.data, text.len, path, EKV_EINPUT, err);
 		if (!t->schema_json) rc = err && err->code ? err->code : EKV_EINPUT;
@@ -505,7 +508,7 @@ static int encode_item_text(struct table_enc *t, const void *text, size_t n, con
 {
 	json_t *doc = ekv_json_parse(text, n, file, EKV_EINPUT, err);
 	if (!doc) {
-		if (line) ekv_error_set_file(err, file, line);
+		if (line && err) err->line = line;      /* the bundle line, not the parser's */
 		return err && err->code ? err->code : EKV_EINPUT;
 	}
 	struct ddb_arena arena;
