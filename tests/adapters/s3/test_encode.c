@@ -234,3 +234,51 @@ EKV_TEST(s3_encode_refuses_flagged_dumps)
 	CHECK(s3fx_encode("out", "x.fsm", &err) != EKV_OK);
 	CHECK(!ekv_test_file_exists("x.fsm"));
 }
+
+static void put_obj(const char *path, const char *body)
+{
+	char side[512], json[256];
+	ekv_test_write_file(path, body, strlen(body));
+	snprintf(side, sizeof side, "%s.elastickv-meta.json", path);
+	int n = snprintf(json, sizeof json, "{\"format_version\":1,\"size_bytes\":%zu}", strlen(body));
+	ekv_test_write_file(side, json, (size_t)n);
+}
+
+/* Upstream-made trees (s3.md §7.3, §7.5): a user object named KEYMAP.jsonl
+ * (it has a sidecar), a directory KEYMAP.jsonl/, a literal
+ * .elastickv-leaf-data key, and a tracker next to a directory named
+ * KEYMAP.jsonl.elastickv-meta.json. */
+EKV_TEST(s3_encode_upstream_tree_shapes)
+{
+	good_tree();
+	CHECK(s3fx_sh_ok("mkdir -p out/s3/b/KEYMAP.jsonl"));
+	put_obj("out/s3/b/KEYMAP.jsonl/foo", "dir-keymap");
+	put_obj("out/s3/b/foo.elastickv-leaf-data", "literal");
+	struct ekv_error err;
+	CHECK_OK(s3fx_encode("out", "1.fsm", &err), &err);
+	struct ekv_decode_options o;
+	s3fx_opts(&o, "1.fsm", "d1", NULL);
+	CHECK_OK(s3fx_decode(&o, &err), &err);
+	S3FX_FILE("d1/s3/b/foo.elastickv-leaf-data", "literal");
+	CHECK(s3fx_sh_ok("grep -q S0VZTUFQLmpzb25sL2Zvbw d1/s3/b/KEYMAP.jsonl"));   /* D20 moved it */
+
+	CHECK(s3fx_sh_ok("rm -rf out/s3/b/KEYMAP.jsonl out/s3/b/foo.elastickv-leaf-data*"));
+	put_obj("out/s3/b/KEYMAP.jsonl", "user-object");
+	CHECK_OK(s3fx_encode("out", "2.fsm", &err), &err);
+	s3fx_opts(&o, "2.fsm", "d2", NULL);
+	CHECK_OK(s3fx_decode(&o, &err), &err);
+	CHECK(s3fx_sh_ok("grep -q S0VZTUFQLmpzb25s d2/s3/b/KEYMAP.jsonl"));
+
+	CHECK(s3fx_sh_ok("rm -f out/s3/b/KEYMAP.jsonl out/s3/b/KEYMAP.jsonl.elastickv-meta.json && "
+			 "mkdir -p out/s3/b/path/to out/s3/b/KEYMAP.jsonl.elastickv-meta.json"));
+	put_obj("out/s3/b/path/to.elastickv-leaf-data", "LEAF");
+	put_obj("out/s3/b/path/to/sub", "CHILD");
+	put_obj("out/s3/b/KEYMAP.jsonl.elastickv-meta.json/x", "under-dir");
+	const char *km = "{\"encoded\":\"path/to.elastickv-leaf-data\",\"original\":\"cGF0aC90bw\",\"kind\":\"s3-leaf-data\"}\n";
+	ekv_test_write_file("out/s3/b/KEYMAP.jsonl", km, strlen(km));
+	CHECK_OK(s3fx_encode("out", "3.fsm", &err), &err);
+	s3fx_opts(&o, "3.fsm", "d3", NULL);
+	CHECK_OK(s3fx_decode(&o, &err), &err);
+	S3FX_FILE("d3/s3/b/path/to.elastickv-leaf-data", "LEAF");
+	S3FX_FILE("d3/s3/b/KEYMAP.jsonl.elastickv-meta.json/x", "under-dir");
+}
