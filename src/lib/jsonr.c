@@ -44,15 +44,15 @@ struct rewrites {
 	size_t nkeys, capkeys;
 };
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
+/* Room for one more element of `size` bytes in p[0..n); returns the
+ * (possibly moved) array, or NULL with p untouched. */
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
 {
-	if (n < *cap) return 0;
+	if (n < *cap) return p;
 	size_t c = *cap ? *cap * 2 : 8;
-	void *q = realloc(*p, c * size);
-	if (!q) return EKV_ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
+	void *q = realloc(p, c * size);
+	if (q) *cap = c;
+	return q;
 }
 
 static void rewrites_release(struct rewrites *r)
@@ -144,10 +144,12 @@ static int rewrite_nul_key(const uint8_t *p, size_t start, size_t end, size_t or
 	json_t *key = json_loadb((const char *)p + start, end - start,
 				 JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!key) return 0;   /* a bad key: jansson reports it in context */
-	if (grow((void **)&r->keys, &r->capkeys, r->nkeys, sizeof *r->keys)) {
+	struct nulkey *keys = grow(r->keys, &r->capkeys, r->nkeys, sizeof *keys);
+	if (!keys) {
 		json_decref(key);
 		return EKV_ENOMEM;
 	}
+	r->keys = keys;
 	r->keys[r->nkeys].ord = ord;
 	r->keys[r->nkeys].key = key;
 	r->nkeys++;
@@ -194,7 +196,9 @@ static int prepass(const uint8_t *p, size_t n, struct ekv_buf *out, struct rewri
 			continue;
 		}
 		strings++;
-		if (grow((void **)&r->big, &r->capbig, r->nbig, sizeof *r->big)) return EKV_ENOMEM;
+		size_t *big = grow(r->big, &r->capbig, r->nbig, sizeof *big);
+		if (!big) return EKV_ENOMEM;
+		r->big = big;
 		r->big[r->nbig++] = strings;
 		if (flush_to(out, p, &copied, start) || ekv_buf_append_byte(out, '"') ||
 		    ekv_buf_append(out, p + start, i - start) || ekv_buf_append_byte(out, '"'))
