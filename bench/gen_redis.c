@@ -119,6 +119,11 @@ static int gen_set(struct rg *r, int zset)
 			double s = (double)(int64_t)gen_below(r->g, 2000000) / 8.0 - 125000.0;
 			uint64_t bits;
 			memcpy(&bits, &s, 8);
+			/* every other score: any bit pattern but NaN (float formatting) */
+			if (i % 2) {
+				bits = gen_rand(r->g);
+				if ((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull) bits &= ~(1ull << 62);
+			}
 			ekv_buf_append_be64(&r->v, bits);
 		}
 		rc = put(r);
@@ -227,6 +232,9 @@ int gen_redis(struct gen *g, uint64_t n)
 		ekv_buf_reset(&r.uk);
 		ekv_buf_printf(&r.uk, "key:%llu", (unsigned long long)i);
 		if (i % 13 == 5) ekv_buf_append(&r.uk, "\xFF/..", 4);   /* binary, hostile */
+		if (i % 61 == 7)   /* past 240 encoded bytes: SHA fallback + KEYMAP */
+			for (int p = 0; p < 30; p++) ekv_buf_append_str(&r.uk, "long/key");
+		if (i == 10) ekv_buf_reset(&r.uk);                      /* the empty key */
 		switch (i % 9) {
 		case 0: rc = gen_string(&r, 0); break;
 		case 1: rc = gen_string(&r, 1); break;
