@@ -25,7 +25,7 @@ static json_t *member(json_t *obj, const char *name)
 
 static int is_plain_string(const json_t *v)
 {
-	return json_is_string(v) && !ekv_json_is_integer(v);
+	return ekv_json_is_string(v);
 }
 
 static const char *get_str(json_t *obj, const char *name, const char **s, size_t *n)
@@ -117,11 +117,11 @@ static int folded_equal(const char *key, size_t klen, const char *field)
 static const char *check_member_names(json_t *obj, const char *const *fields, size_t n)
 {
 	const char *key;
+	size_t klen;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
-		size_t klen = strlen(key);
+	json_object_keylen_foreach(obj, key, klen, v) {
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(key, fields[i]) == 0) break;
+			if (sqs_str_eq(key, klen, fields[i])) break;
 			if (folded_equal(key, klen, fields[i]))
 				return "a member name differs from a known field only in letter case";
 		}
