@@ -346,3 +346,21 @@ EKV_TEST(sqs_decode_side_records_meta_only_queue)
 	CHECK(ekv_test_file_exists("out/sqs/q/_internals/side_records.jsonl"));
 	CHECK(!ekv_test_file_exists("out/sqs/q/messages.jsonl"));
 }
+
+/* Keys and strings holding U+0000 (expected bytes from upstream's
+ * decoder): attribute names sorted bytewise, values passed through. */
+EKV_TEST(sqs_decode_nul_in_names)
+{
+	struct fx_snap s = { 0 };
+	struct ekv_error err;
+	fx_queue(&s, "n", "{\"name\":\"n\",\"visibility_timeout_seconds\":30,\"message_retention_seconds\":60,\"delay_seconds\":0}", 0);
+	fx_message(&s, "n", 1, 0, 0, "m",
+		   "{\"message_id\":\"m\\u0000z\",\"message_attributes\":{\"a\\u0000b\":{\"DataType\":\"String\",\"StringValue\":\"\\u0000\"},"
+		   "\"a\":{\"DataType\":\"String\",\"StringValue\":\"1\"},\"a\\u0000\":1},\"queue_generation\":1,\"unknown\\u0000key\":5}");
+	fx_write(&s, "in.fsm");
+	CHECK_OK(fx_decode("in.fsm", "out", &err), &err);
+	fx_expect_file("out/sqs/n/messages.jsonl",
+		       "{\"message_id\":\"m\\u0000z\",\"body\":\"\",\"message_attributes\":{\"a\":{\"DataType\":\"String\",\"StringValue\":\"1\"},"
+		       "\"a\\u0000\":1,\"a\\u0000b\":{\"DataType\":\"String\",\"StringValue\":\"\\u0000\"}},\"send_timestamp_millis\":0,"
+		       "\"available_at_millis\":0,\"visible_at_millis\":0,\"receive_count\":0,\"queue_generation\":1}\n");
+}
