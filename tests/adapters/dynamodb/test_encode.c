@@ -235,3 +235,57 @@ EKV_TEST(missing_dynamodb_dir_is_noop)
 	read_live("out.fsm", &l);
 	CHECK_INT(l.n, 0);
 }
+
+EKV_TEST(nul_html_and_unicode_round_trip)
+{
+	/* attribute names and values with NUL, <>&, U+2028 and non-ASCII survive
+	 * decode -> encode -> decode, and the item key bytes are unchanged */
+	struct snapb s = { 0 };
+	struct avb b;
+	ddb_arena_init(&b.a);
+	struct ekv_buf k = EKV_BUF_INIT, v = EKV_BUF_INIT;
+	const char *defs[] = { "h:S" };
+	schema_body(&v, "t<&>", "h", NULL, defs, 1, 1, 0, 2);
+	table_key(&k, DDB_PREFIX_TABLE, "t<&>");
+	sb_put(&s, &k, &v);
+	struct ddb_av *h = ddb_arena_alloc(&b.a, sizeof *h);
+	h->kind = DDB_S;
+	h->scalar = bsn("a\x00/b", 4);
+	struct ddb_av *val = ddb_arena_alloc(&b.a, sizeof *val);
+	val->kind = DDB_S;
+	val->scalar = bsn("<x&y>\xe2\x80\xa8\x00\xc3\xa9", 11);
+	struct ddb_entry e[2] = { { bsn("h", 1), h, 0 }, { bsn("n\x00m", 3), val, 1 } };
+	size_t n = 2;
+	ddb_map_normalize(e, &n);
+	ekv_buf_reset(&k);
+	ekv_buf_reset(&v);
+	ordered_item_key(&k, "t<&>", 1, h, NULL);
+	ddb_proto_write_item(&v, e, n);
+	sb_put(&s, &k, &v);
+	struct ekv_buf key = EKV_BUF_INIT;
+	ekv_buf_set(&key, k.data, k.len);
+	sb_write(&s, "in.fsm");
+	struct warns w = { 0 };
+	struct ekv_error err;
+	CHECK_OK(run_decode("in.fsm", "d", 0, 0, 0, &w, NULL, &err), &err);
+	char *item = slurp("d/dynamodb/t%3C%26%3E/items/a%00%2Fb.json");
+	CHECK(strstr(item, "\"n\\u0000m\": {\n    \"S\": \"\\u003cx\\u0026y\\u003e\\u2028\\u0000\xc3\xa9\"") != NULL);
+	char *schema = slurp("d/dynamodb/t%3C%26%3E/_schema.json");
+	CHECK(strstr(schema, "\"table_name\": \"t\\u003c\\u0026\\u003e\"") != NULL);
+	struct ekv_encode_result res;
+	CHECK_OK(run_encode("d", "out.fsm", 1, &res, &err), &err);
+	if (!res.self_test_matched) ekv_test_fail(__FILE__, __LINE__, "self-test: %s", res.mismatch);
+	struct live l;
+	read_live("out.fsm", &l);
+	int i = live_find(&l, key.data, key.len);
+	CHECK(i >= 0);
+	CHECK_MEM(l.bodies[i].data, l.bodies[i].len, v.data, v.len);
+	live_free(&l);
+	free(item);
+	free(schema);
+	free(res.mismatch);
+	ekv_buf_release(&k);
+	ekv_buf_release(&v);
+	ekv_buf_release(&key);
+	ddb_arena_release(&b.a);
+}
