@@ -506,65 +506,157 @@ static int encode_object(struct enc *e, int dirfd, const char *name, struct ekv_
 	return rc;
 }
 
-/* _orphans/ and _incomplete_uploads/ are dump data, never objects; a sidecar
- * below them means a user key lived there (s3.md §5.4). */
-static int scan_reserved(int fd, const char *display, struct ekv_error *err)
-{
+/*
+ * The object walk (s3.md §5.4), iterative so that a key nested thousands of
+ * levels deep (a 4 KiB key "a/a/a/...") needs neither deep recursion nor
+ * one open descriptor per level: the first WALK_FD_LEVELS levels keep
+ * their directory open, deeper ones are reopened from the deepest open
+ * ancestor when needed (no-follow at every component), at most one at a
+ * time.
+ */
+#define WALK_FD_LEVELS 64
+
+struct frame {
 	struct ekv_dirlist l;
-	int rc = ekv_list_dir(fd, display, &l, err);
-	for (size_t i = 0; !rc && i < l.n; i++) {
-		char sub[4096];
-		snprintf(sub, sizeof sub, "%s/%s", display, l.names[i]);
-		if (l.types[i] == DT_DIR) {
-			int nfd = ekv_open_input_dir(fd, l.names[i], sub, 0, err);
-			if (nfd < 0) { rc = err->code; break; }
-			rc = scan_reserved(nfd, sub, err);
-			close(nfd);
-		} else if (s3_has_suffix((const uint8_t *)l.names[i], strlen(l.names[i]), S3_META_SUFFIX)) {
-			rc = input_fail(err, sub, "s3: object sidecar inside a reserved dump subtree%s "
-				       "(rename the colliding S3 key before backup)", "");
-		}
-	}
-	if (!rc || l.names) ekv_dirlist_free(&l);
-	return rc;
+	size_t i;
+	int fd;               /* -1: closed (deep level), reopen on demand */
+	int owned;
+	int reserved;         /* below top-level _orphans/ or _incomplete_uploads/ */
+	char *name;           /* this directory's name in its parent */
+	size_t rel_len;       /* e->rel length of this directory */
+};
+
+struct walker {
+	struct frame *f;
+	size_t n, cap;
+	long deep_open;       /* index of the one reopened deep frame, -1 if none */
+};
+
+static void frame_close(struct frame *fr)
+{
+	if (fr->owned && fr->fd >= 0) close(fr->fd);
+	fr->fd = -1;
 }
 
-static int walk(struct enc *e, int fd, int top, struct ekv_error *err)
+static void display_of(struct enc *e, struct ekv_buf *out, const char *name)
 {
-	struct ekv_dirlist l;
-	char display[4096];
-	snprintf(display, sizeof display, "%s%s%s", (const char *)e->dir_display.data, e->rel.len ? "/" : "",
-		 (const char *)e->rel.data);
-	int rc = ekv_list_dir(fd, display, &l, err);
-	if (rc) return rc;
-	size_t base = e->rel.len;
-	for (size_t i = 0; !rc && i < l.n; i++) {
-		const char *name = l.names[i];
-		size_t nl = strlen(name);
-		ekv_buf_truncate(&e->rel, base);
-		if ((base && ekv_buf_append_byte(&e->rel, '/')) || ekv_buf_append(&e->rel, name, nl)) {
-			rc = oom(err);
-			break;
-		}
-		char sub[4096];
-		snprintf(sub, sizeof sub, "%s/%s", (const char *)e->dir_display.data, (const char *)e->rel.data);
-		if (l.types[i] == DT_DIR) {
-			int nfd = ekv_open_input_dir(fd, name, sub, 0, err);
-			if (nfd < 0) { rc = err->code; break; }
-			if (top && (strcmp(name, "_orphans") == 0 || strcmp(name, "_incomplete_uploads") == 0))
-				rc = scan_reserved(nfd, sub, err);
-			else
-				rc = walk(e, nfd, 0, err);
-			close(nfd);
-			continue;
-		}
-		if (top && strcmp(name, "_bucket.json") == 0) continue;
-		if (top && e->has_keymap && strcmp(name, EKV_KEYMAP_FILE) == 0) continue;
-		if (s3_has_suffix((const uint8_t *)name, nl, S3_META_SUFFIX)) continue;
-		rc = encode_object(e, fd, name, err);
+	ekv_buf_reset(out);
+	ekv_buf_printf(out, "%s/%.*s%s%s", (const char *)e->dir_display.data, (int)e->rel.len,
+		       (const char *)e->rel.data, e->rel.len && name ? "/" : "", name ? name : "");
+}
+
+/* The directory fd of frame k, reopening it from an open ancestor if needed. */
+static int frame_fd(struct enc *e, struct walker *w, size_t k, struct ekv_error *err)
+{
+	if (w->f[k].fd >= 0) return w->f[k].fd;
+	if (w->deep_open >= 0) frame_close(&w->f[w->deep_open]);
+	w->deep_open = -1;
+	size_t j = k;
+	while (w->f[j].fd < 0) j--;
+	int fd = w->f[j].fd;
+	for (size_t m = j + 1; m <= k; m++) {
+		display_of(e, &e->disp, NULL);
+		int nfd = ekv_open_input_dir(fd, w->f[m].name, (const char *)e->disp.data, 0, err);
+		if (m > j + 1) close(fd);
+		if (nfd < 0) return -1;
+		fd = nfd;
 	}
-	ekv_buf_truncate(&e->rel, base);
-	ekv_dirlist_free(&l);
+	w->f[k].fd = fd;
+	w->f[k].owned = 1;
+	w->deep_open = (long)k;
+	return fd;
+}
+
+static int push_frame(struct enc *e, struct walker *w, int fd, int owned, const char *name, int reserved,
+		      struct ekv_error *err)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 16;
+		struct frame *nf = realloc(w->f, cap * sizeof *nf);
+		if (!nf) {
+			if (owned) close(fd);
+			return oom(err);
+		}
+		w->f = nf;
+		w->cap = cap;
+	}
+	struct frame *fr = &w->f[w->n];
+	memset(fr, 0, sizeof *fr);
+	fr->fd = fd;
+	fr->owned = owned;
+	fr->reserved = reserved;
+	fr->rel_len = e->rel.len;
+	fr->name = strdup(name ? name : "");
+	display_of(e, &e->disp, NULL);
+	int rc = fr->name ? ekv_list_dir(fd, (const char *)e->disp.data, &fr->l, err) : oom(err);
+	if (rc) {
+		free(fr->name);
+		if (owned) close(fd);
+		return rc;
+	}
+	w->n++;
+	if (w->n > WALK_FD_LEVELS && owned) {
+		/* deep level: keep the listing, give the descriptor back */
+		if (w->deep_open >= 0) frame_close(&w->f[w->deep_open]);
+		w->deep_open = (long)(w->n - 1);
+	}
+	return 0;
+}
+
+static void pop_frame(struct enc *e, struct walker *w)
+{
+	struct frame *fr = &w->f[--w->n];
+	if (w->deep_open == (long)w->n) w->deep_open = -1;
+	frame_close(fr);
+	ekv_dirlist_free(&fr->l);
+	free(fr->name);
+	ekv_buf_truncate(&e->rel, fr->rel_len);
+}
+
+static int visit(struct enc *e, struct walker *w, struct ekv_error *err)
+{
+	size_t k = w->n - 1;
+	struct frame *fr = &w->f[k];
+	const char *name = fr->l.names[fr->i];
+	unsigned char type = fr->l.types[fr->i];
+	int top = k == 0, reserved = fr->reserved;
+	size_t nl = strlen(name);
+	fr->i++;
+	ekv_buf_truncate(&e->rel, fr->rel_len);
+	if ((e->rel.len && ekv_buf_append_byte(&e->rel, '/')) || ekv_buf_append(&e->rel, name, nl)) return oom(err);
+	int fd = frame_fd(e, w, k, err);
+	if (fd < 0) return err->code ? (int)err->code : EKV_EIO;
+	if (type == DT_DIR) {
+		display_of(e, &e->disp, NULL);
+		int nfd = ekv_open_input_dir(fd, name, (const char *)e->disp.data, 0, err);
+		if (nfd < 0) return err->code ? (int)err->code : EKV_EIO;
+		int res = reserved || (top && (strcmp(name, "_orphans") == 0 || strcmp(name, "_incomplete_uploads") == 0));
+		return push_frame(e, w, nfd, 1, name, res, err);
+	}
+	int is_sidecar = s3_has_suffix((const uint8_t *)name, nl, S3_META_SUFFIX);
+	if (reserved) {
+		if (!is_sidecar) return 0;   /* dump data: never an object */
+		display_of(e, &e->disp, NULL);
+		return input_fail(err, (const char *)e->disp.data,
+				  "s3: object sidecar inside a reserved dump subtree%s (rename the colliding S3 key before backup)", "");
+	}
+	if (top && strcmp(name, "_bucket.json") == 0) return 0;
+	if (top && e->has_keymap && strcmp(name, EKV_KEYMAP_FILE) == 0) return 0;
+	if (is_sidecar) return 0;
+	return encode_object(e, fd, name, err);
+}
+
+static int walk(struct enc *e, int bfd, struct ekv_error *err)
+{
+	struct walker w = { .deep_open = -1 };
+	ekv_buf_reset(&e->rel);
+	int rc = push_frame(e, &w, bfd, 0, NULL, 0, err);
+	while (!rc && w.n) {
+		if (w.f[w.n - 1].i == w.f[w.n - 1].l.n) pop_frame(e, &w);
+		else rc = visit(e, &w, err);
+	}
+	while (w.n) pop_frame(e, &w);
+	free(w.f);
 	return rc;
 }
 
@@ -577,7 +669,7 @@ static int encode_bucket(struct enc *e, const char *dirname, struct ekv_error *e
 	if (bfd < 0) return err->code;
 	int rc = read_bucket_json(e, bfd, dirname, err);
 	if (!rc) rc = load_keymap(e, bfd, err);
-	if (!rc) rc = walk(e, bfd, 1, err);
+	if (!rc) rc = walk(e, bfd, err);
 	if (e->has_keymap) ekv_keymap_release(&e->km);
 	e->has_keymap = 0;
 	close(bfd);

@@ -1,5 +1,6 @@
 /* S3 dump tree properties: sync-style object listing, spills, temp files, long keys. */
 #include <dirent.h>
+#include <sys/resource.h>
 #include "s3_fixture.h"
 #include "lib/keymap.h"
 #include "adapters/s3/s3_decode.h"
@@ -197,4 +198,35 @@ EKV_TEST(s3_d23_existing_path_is_error)
 	CHECK_STATUS(s3fx_decode(&o, &err), EKV_EEXIST, &err);
 	CHECK(!ekv_test_file_exists("out/MANIFEST.json"));
 	ekv_buf_release(&name);
+}
+
+/* A key nested 1000 levels deep round trips, and the encoder walks it with
+ * fewer than 100 open descriptors (iterative walk, deep levels reopened). */
+EKV_TEST(s3_deep_key_bounded_descriptors)
+{
+	static char k[2100];
+	size_t n = 0;
+	for (int i = 0; i < 1000; i++) {
+		k[n++] = 'd';
+		k[n++] = '/';
+	}
+	k[n++] = 'z';
+	struct s3fx s = { 0 };
+	s3fx_bucket(&s, "b", 1);
+	s3fx_object(&s, "b", 1, k, n, "deep", 4, NULL);
+	s3fx_text(&s, "b", 1, "d/d/side", "side");
+	s3fx_decode_ok(&s, "out", NULL);
+	struct rlimit old, low;
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 100;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	struct ekv_error err;
+	int rc = s3fx_encode("out", "rt.fsm", &err);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK_OK(rc, &err);
+	struct ekv_decode_options o;
+	s3fx_opts(&o, "rt.fsm", "rt", NULL);
+	CHECK_OK(s3fx_decode(&o, &err), &err);
+	CHECK(s3fx_sh_ok("grep ' s3/' out/CHECKSUMS > a && grep ' s3/' rt/CHECKSUMS > b && test -s a && cmp a b"));
 }
