@@ -413,6 +413,31 @@ static int make_tmpdir(struct ekv_tree *t, struct ekv_error *err)
 	return ekv_fail_errno(err, e, "cannot create a temporary directory beside \"%s\"", t->root);
 }
 
+/* D14: spill files never go inside the dump (they would be listed, or
+ * removed with a failed run's tree): walk up from tmpdir looking for the
+ * root. A missing tmpdir is left for the spill code to report. */
+static int check_tmpdir_outside(struct ekv_tree *t, const char *tmpdir, struct ekv_error *err)
+{
+	struct stat root_st, st, up_st;
+	if (fstat(t->root_fd, &root_st) < 0) return ekv_fail_errno(err, errno, "cannot stat \"%s\"", t->root);
+	int fd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+		if (fstat(fd, &st) < 0) break;
+		if (st.st_dev == root_st.st_dev && st.st_ino == root_st.st_ino) {
+			close(fd);
+			return ekv_fail(err, EKV_EUSAGE, "tmpdir \"%s\" is inside the output root \"%s\"",
+					tmpdir, t->root);
+		}
+		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = up;
+		if (fd < 0 || fstat(fd, &up_st) < 0) break;
+		if (up_st.st_dev == st.st_dev && up_st.st_ino == st.st_ino) break;   /* reached "/" */
+	}
+	if (fd >= 0) close(fd);
+	return 0;
+}
+
 int ekv_tree_create(const char *root, const char *tmpdir, struct ekv_tree **out,
 		    struct ekv_error *err)
 {
@@ -434,6 +459,7 @@ int ekv_tree_create(const char *root, const char *tmpdir, struct ekv_tree **out,
 	}
 	if ((st = open_root(t, err))) goto fail;
 	if (tmpdir) {
+		if ((st = check_tmpdir_outside(t, tmpdir, err))) goto fail;
 		if (!(t->tmpdir = strdup(tmpdir))) {
 			st = ekv_fail(err, EKV_ENOMEM, "out of memory");
 			goto fail;

@@ -19,8 +19,15 @@ struct ekv_tree;
 struct ekv_file;
 
 /* D6: creates root if absent; refuses a root that exists and is not an
- * empty directory, or that is (or whose created parents are) a symlink.
- * tmpdir: where spill files go (NULL = beside the root, never inside). */
+ * empty directory (EKV_EEXIST), or that is (or whose created parents are) a
+ * symlink (EKV_EUNSAFE). Missing parents are created (0755) and removed
+ * again by a failed run's close. Parents that already exist may be
+ * symlinks (the operator's path). The root is opened once; all later work
+ * is relative to that descriptor.
+ * tmpdir: where spill files go. NULL = a fresh `.<root>.ekvtmp-XXXXXX`
+ * beside the root, removed (with its contents) by ekv_tree_close; a given
+ * tmpdir is used as is and left alone, and is refused (EKV_EUSAGE) if it is
+ * the root or inside it. */
 int ekv_tree_create(const char *root, const char *tmpdir, struct ekv_tree **out,
 		    struct ekv_error *err);
 /* Directory (absolute) where adapters may create spill files (D14). */
@@ -41,7 +48,9 @@ int ekv_tree_open_temp(struct ekv_tree *t, const char *rel, struct ekv_file **ou
 int ekv_file_write(struct ekv_file *f, const void *data, size_t len, struct ekv_error *err);
 /* Bytes written so far. */
 uint64_t ekv_file_size(const struct ekv_file *f);
-/* Closes, publishes (temp files) and records the checksum. Frees f. */
+/* Closes, publishes (temp files) and records the checksum. Frees f, also
+ * on failure (the file or temp file is then removed). EKV_EEXIST if the
+ * final path appeared meanwhile: it is never replaced. */
 int ekv_file_commit(struct ekv_file *f, struct ekv_error *err);
 /* Closes and removes the file. Frees f. NULL is fine. */
 void ekv_file_abort(struct ekv_file *f);
@@ -49,8 +58,11 @@ void ekv_file_abort(struct ekv_file *f);
 int ekv_tree_exists(struct ekv_tree *t, const char *rel);
 
 /* Writes CHECKSUMS (listing every committed file plus MANIFEST.json with
- * the given bytes), then MANIFEST.json last via temp + rename: the
- * commit marker of a complete dump. */
+ * the given bytes, sorted bytewise, GNU sha256sum format: checksums.h),
+ * then MANIFEST.json last via temp + rename: the commit marker of a
+ * complete dump. Data files are not fsynced one by one: a single syncfs()
+ * makes them durable first; CHECKSUMS, MANIFEST.json and the root
+ * directory are fsynced. EKV_EUSAGE if an ekv_file is still open. */
 int ekv_tree_finish(struct ekv_tree *t, const void *manifest, size_t manifest_len,
 		    struct ekv_error *err);
 /* Number of files committed so far. */
@@ -59,7 +71,9 @@ uint64_t ekv_tree_file_count(const struct ekv_tree *t);
 uint64_t ekv_tree_byte_count(const struct ekv_tree *t);
 /* Frees the handle. If the run did not finish, removes everything this
  * run created under the root (the root was empty, D6), so a failed
- * decode leaves no half-truth; keep_partial=1 leaves it for debugging. */
+ * decode leaves no half-truth; keep_partial=1 leaves it for debugging.
+ * The removal never follows a symlink. Commit or abort every ekv_file
+ * before closing the tree (the files point at it). NULL is fine. */
 void ekv_tree_close(struct ekv_tree *t, int keep_partial);
 
 /* ---- reading a dump tree (encode, verify) ---- */
