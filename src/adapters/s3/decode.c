@@ -28,14 +28,14 @@
 
 void s3_printable(const uint8_t *p, size_t n, char *out, size_t cap)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 5 < cap; i++) {
+	size_t o = 0, i = 0;
+	for (; i < n && o + 8 < cap; i++) {
 		if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '\\')
 			out[o++] = (char)p[i];
 		else
 			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", p[i]);
 	}
-	if (o + 5 >= cap && cap > 4) memcpy(out + cap - 4, "...", 3), o = cap - 1;
+	if (i < n) o += (size_t)snprintf(out + o, cap - o, "...");   /* cut: cap >= 12 */
 	out[o] = 0;
 }
 
