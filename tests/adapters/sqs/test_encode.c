@@ -139,6 +139,8 @@ EKV_TEST(sqs_encode_dedup_cbd_and_winners)
 	expect_str(&es, key_dedup("f.fifo", 0, 0, "", "y"),
 		   "{\"message_id\":\"c\",\"send_timestamp_ms\":3,\"expires_at_millis\":300003}");
 	CHECK_U64(fx_count_prefix(&es, SQS_PFX_MSG_DEDUP), 3);
+	CHECK_U64(fx_count_prefix(&es, SQS_PFX_MSG_GROUP), 0);   /* TestSQSEncodeSideRecordsNoGroupRows */
+	CHECK_U64(fx_count_prefix(&es, SQS_PFX_QUEUE_TOMB), 0);
 	CHECK_U64(fx_count_prefix(&es, SQS_PFX_QUEUE_SEQ), 1);   /* only c.fifo has a sequence */
 	fx_entries_free(&es);
 }
