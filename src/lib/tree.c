@@ -34,6 +34,13 @@
 #define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define FILE_CREATE_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 
+#define DIR_CACHE 8
+struct dir_slot {
+	struct ekv_buf rel;          /* directory path relative to the root */
+	int fd;                      /* -1 = free */
+	uint64_t used;
+};
+
 /* A directory this run created while making the root's parents. */
 struct created_dir {
 	int parent_fd;
@@ -51,9 +58,10 @@ struct ekv_tree {
 	size_t n_parents;
 	char *tmpdir;
 	char *tmpdir_name;           /* non-NULL if we created it in parent_fd */
-	/* most recently used directory (relative path "" = root) */
-	struct ekv_buf cache_rel;
-	int cache_fd;
+	/* recently used directories, so writing many files in a few
+	 * directories does not re-walk their paths */
+	struct dir_slot dirs[DIR_CACHE];
+	uint64_t tick;
 	struct ekv_sorter *sums;
 	uint64_t files, bytes;
 	unsigned open_files;
@@ -186,36 +194,40 @@ static int walk_dirs(int from_fd, const char *dir, size_t dir_len, int create, c
 }
 
 /* Descriptor of rel's parent directory (made if create), via the cache.
- * The returned fd belongs to the cache: callers dup it to keep it. */
+ * The returned fd belongs to the tree: callers dup it to keep it. */
 static int dir_of(struct ekv_tree *t, const char *rel, int create, struct ekv_error *err)
 {
 	const char *slash = strrchr(rel, '/');
 	size_t dlen = slash ? (size_t)(slash - rel) : 0;
-	if (t->cache_fd >= 0 && t->cache_rel.len == dlen && memcmp(t->cache_rel.data, rel, dlen) == 0)
-		return t->cache_fd;
-	if (dlen == 0) {
-		close_fd(&t->cache_fd);
-		ekv_buf_reset(&t->cache_rel);
-		t->cache_fd = fcntl(t->root_fd, F_DUPFD_CLOEXEC, 0);
-		if (t->cache_fd < 0) return ekv_fail_errno(err, errno, "cannot duplicate root"), -1;
-		return t->cache_fd;
+	if (dlen == 0) return t->root_fd;
+	/* exact hit, else the deepest cached ancestor to descend from */
+	struct dir_slot *best = NULL, *victim = &t->dirs[0];
+	for (int i = 0; i < DIR_CACHE; i++) {
+		struct dir_slot *d = &t->dirs[i];
+		if (d->fd < 0) {
+			if (victim->fd >= 0) victim = d;
+			continue;
+		}
+		if (d->rel.len == dlen && memcmp(d->rel.data, rel, dlen) == 0) {
+			d->used = ++t->tick;
+			return d->fd;
+		}
+		if (d->rel.len < dlen && rel[d->rel.len] == '/' && memcmp(d->rel.data, rel, d->rel.len) == 0 &&
+		    (!best || d->rel.len > best->rel.len))
+			best = d;
+		if (victim->fd >= 0 && d->used < victim->used) victim = d;
 	}
-	/* descend from the cached directory when rel lies below it */
-	int from = t->root_fd;
-	size_t skip = 0;
-	if (t->cache_fd >= 0 && t->cache_rel.len && t->cache_rel.len < dlen &&
-	    rel[t->cache_rel.len] == '/' && memcmp(t->cache_rel.data, rel, t->cache_rel.len) == 0) {
-		from = t->cache_fd;
-		skip = t->cache_rel.len + 1;
-	}
+	int from = best ? best->fd : t->root_fd;
+	size_t skip = best ? best->rel.len + 1 : 0;
 	int fd = walk_dirs(from, rel + skip, dlen - skip, create, rel, err);
 	if (fd < 0) return -1;
-	close_fd(&t->cache_fd);
-	if (ekv_buf_set(&t->cache_rel, rel, dlen)) {
+	if (ekv_buf_set(&victim->rel, rel, dlen)) {
 		close(fd);
 		return ekv_fail(err, EKV_ENOMEM, "out of memory"), -1;
 	}
-	t->cache_fd = fd;
+	close_fd(&victim->fd);
+	victim->fd = fd;
+	victim->used = ++t->tick;
 	return fd;
 }
 
@@ -445,8 +457,11 @@ int ekv_tree_create(const char *root, const char *tmpdir, struct ekv_tree **out,
 	if (!root || !*root) return ekv_fail(err, EKV_EUSAGE, "no output root given");
 	struct ekv_tree *t = calloc(1, sizeof *t);
 	if (!t) return ekv_fail(err, EKV_ENOMEM, "out of memory");
-	t->root_fd = t->parent_fd = t->cache_fd = -1;
-	ekv_buf_init(&t->cache_rel);
+	t->root_fd = t->parent_fd = -1;
+	for (int i = 0; i < DIR_CACHE; i++) {
+		ekv_buf_init(&t->dirs[i].rel);
+		t->dirs[i].fd = -1;
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	t->rand_state = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
@@ -853,8 +868,10 @@ void ekv_tree_close(struct ekv_tree *t, int keep_partial)
 {
 	if (!t) return;
 	ekv_sorter_free(t->sums);
-	close_fd(&t->cache_fd);
-	ekv_buf_release(&t->cache_rel);
+	for (int i = 0; i < DIR_CACHE; i++) {
+		close_fd(&t->dirs[i].fd);
+		ekv_buf_release(&t->dirs[i].rel);
+	}
 	int cleanup = !t->finished && !keep_partial;
 	if (cleanup && t->owns_contents && t->root_fd >= 0) {
 		remove_contents(t->root_fd, 0);
