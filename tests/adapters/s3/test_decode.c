@@ -473,3 +473,33 @@ EKV_TEST(s3_pipe_input)
 	CHECK_OK(s3fx_decode(&o, &err), &err);
 	S3FX_FILE("out/s3/b/k", "from-a-pipe");
 }
+
+/* s3.md §7.8 / D1: a corrupt older chunk-blob version behind a good newer
+ * one is skipped (upstream fails); tombstoned blobs of an overwritten
+ * object stay deleted. */
+EKV_TEST(s3_d1_chunkblob_versions_and_tombstoned_blobs)
+{
+	struct s3fx s = { 0 };
+	s3fx_bucket(&s, "b", 3);
+	chunkref(&s, "o", "u", 0, 91, "hello ", 6);
+	chunkref(&s, "o", "u", 1, 91, "world", 5);
+	chunkblob(&s, "world", "world");
+	uint8_t d[32];
+	char hex[65];
+	ekv_sha256("hello ", 6, d);
+	ekv_hex_lower(hex, d, 32);
+	ekv_buf_reset(&s.k);
+	CHECK(ekv_buf_append_str(&s.k, P_CHUNKBLOB) == 0 && ekv_buf_append_str(&s.k, hex) == 0);
+	s3fx_put_ts(&s, s.k.data, s.k.len, "hello ", 6, S3FX_TS + 10, 0);
+	s3fx_put_ts(&s, s.k.data, s.k.len, "CORRUPT", 7, S3FX_TS, 0);
+	s3fx_manifest(&s, "b", 3, "o", 1, OFFLOADED_MANIFEST(",\"chunk_sizes\":[6,5]"));
+	/* overwritten object: the old upload's blob is tombstoned, the new one live */
+	s3fx_manifest(&s, "b", 3, "w", 1, "{\"upload_id\":\"new\",\"size_bytes\":3,\"parts\":[{\"part_no\":1,\"chunk_count\":1}]}");
+	s3fx_blob(&s, "b", 3, "w", 1, "new", 1, 0, 0, "NEW", 3);
+	s3fx_chunk_key(&s, P_BLOB, "b", 3, "w", 1, "old", 1, 0, 0);
+	s3fx_put_ts(&s, s.k.data, s.k.len, "", 0, S3FX_TS + 20, 1);
+	s3fx_put_ts(&s, s.k.data, s.k.len, "OLD", 3, S3FX_TS, 0);
+	s3fx_decode_ok(&s, "out", NULL);
+	S3FX_FILE("out/s3/b/o", "hello world");
+	S3FX_FILE("out/s3/b/w", "NEW");
+}
