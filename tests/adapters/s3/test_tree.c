@@ -230,3 +230,36 @@ EKV_TEST(s3_deep_key_bounded_descriptors)
 	CHECK_OK(s3fx_decode(&o, &err), &err);
 	CHECK(s3fx_sh_ok("grep ' s3/' out/CHECKSUMS > a && grep ' s3/' rt/CHECKSUMS > b && test -s a && cmp a b"));
 }
+
+/* s3.md §7.8 key lengths and case: segments of 200 bytes stay natural,
+ * 201/236/240/241/255/256 go to SHA names (D20); case-only variants are
+ * distinct files; everything round trips. */
+EKV_TEST(s3_segment_lengths_and_case)
+{
+	static const size_t lens[] = { 200, 201, 236, 240, 241, 255, 256 };
+	struct s3fx s = { 0 };
+	char k[300];
+	s3fx_bucket(&s, "b", 1);
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		memset(k, 'a' + (int)i, lens[i]);
+		k[lens[i]] = 0;
+		s3fx_text(&s, "b", 1, k, k + lens[i] - 3);
+	}
+	s3fx_text(&s, "b", 1, "Key", "upper");
+	s3fx_text(&s, "b", 1, "key", "lower");
+	s3fx_decode_ok(&s, "out", NULL);
+	CHECK(s3fx_sh_ok("test $(grep -c sha-fallback out/s3/b/KEYMAP.jsonl) = 6"));
+	memset(k, 'a', 200);
+	k[200] = 0;
+	char path[320];
+	snprintf(path, sizeof path, "out/s3/b/%s", k);
+	S3FX_FILE(path, "aaa");
+	S3FX_FILE("out/s3/b/Key", "upper");
+	S3FX_FILE("out/s3/b/key", "lower");
+	struct ekv_error err;
+	CHECK_OK(s3fx_encode("out", "rt.fsm", &err), &err);
+	struct ekv_decode_options o;
+	s3fx_opts(&o, "rt.fsm", "rt", NULL);
+	CHECK_OK(s3fx_decode(&o, &err), &err);
+	CHECK(s3fx_sh_ok("diff -r out/s3 rt/s3"));
+}
