@@ -7,8 +7,9 @@
  *   objs   seg(B) BE64(g) seg(K) 01             -> manifest JSON
  *          seg(B) BE64(g) seg(K) 02 chunk-order -> where the chunk bytes are
  *   facts  seg(B) BE64(g) seg(P) 00|01          -> "P is a directory" / "P exists"
- * plus the bucket metas and the chunk-blob index in memory (one entry per
- * bucket / per offloaded chunk). decode_finish then resolves names
+ * plus chunk blobs and chunk refs keyed by digest (chunkrefs.c joins them
+ * into objs at finish), and the bucket metas in memory (one small record
+ * per bucket). decode_finish then resolves names
  * (names.c) and walks `objs` once: each object's chunks come out in
  * assembly order and are streamed into a temp file beside the final path
  * (D24), read back from the input (source.c).
@@ -74,6 +75,8 @@ int s3_decode_begin(struct ekv_decode_ctx *ctx, void **state, struct ekv_error *
 	int rc = ekv_sorter_new(ctx->tmpdir, mem / 2, &s->objs, err);
 	if (!rc) rc = ekv_sorter_new(ctx->tmpdir, mem / 8, &s->facts, err);
 	if (!rc) rc = ekv_sorter_new(ctx->tmpdir, mem / 8, &s->uploads, err);
+	if (!rc) rc = ekv_sorter_new(ctx->tmpdir, mem / 16, &s->cblobs, err);
+	if (!rc) rc = ekv_sorter_new(ctx->tmpdir, mem / 16, &s->refs, err);
 	if (!rc) rc = s3_source_new(ctx->opts->input, ctx->tmpdir, &s->src, err);
 	*state = s;
 	return rc;
@@ -88,7 +91,8 @@ void s3_decode_free(void *state)
 		s3_bucket_meta_release(&s->buckets[i].meta);
 	}
 	free(s->buckets);
-	free(s->blobs);
+	ekv_sorter_free(s->cblobs);
+	ekv_sorter_free(s->refs);
 	ekv_sorter_free(s->objs);
 	ekv_sorter_free(s->facts);
 	ekv_sorter_free(s->uploads);
@@ -207,31 +211,25 @@ static int on_chunk(struct s3_state *s, const struct ekv_record *rec, int offloa
 				    offloaded ? "chunk ref" : "blob");
 	int rc = reject_dot_bucket(&c->bucket, rec, err);
 	if (rc) return rc;
-	uint8_t val[1 + 32 + 16];
-	size_t vlen;
-	if (offloaded) {
-		uint8_t digest[32];
-		uint64_t size;
-		if (s3_parse_chunkref_value(rec->value, rec->value_len, digest, &size))
-			return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len, "s3: invalid chunk ref value");
-		val[0] = 'R';
-		memcpy(val + 1, digest, 32);
-		ekv_put_be64(val + 33, size);
-		vlen = 41;
-	} else {
-		uint64_t loc;
-		if ((rc = s3_source_add(s->src, rec, &loc, err))) return rc;
+	uint8_t val[17], digest[32];
+	uint64_t size = 0, loc = 0;
+	if (offloaded && s3_parse_chunkref_value(rec->value, rec->value_len, digest, &size))
+		return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len, "s3: invalid chunk ref value");
+	if (!offloaded && (rc = s3_source_add(s->src, rec, &loc, err))) return rc;
+	struct ekv_buf okey = EKV_BUF_INIT, tail = EKV_BUF_INIT;
+	if (obj_prefix(&okey, &c->bucket, c->gen, c->object.data, c->object.len) ||
+	    chunk_tail(&tail, c, offloaded) || ekv_buf_append(&okey, tail.data, tail.len))
+		rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
+	if (!rc && offloaded) {
+		/* filed into objs once its blob is known (chunkrefs.c) */
+		rc = s3_note_chunkref(s, digest, size, &okey, err);
+	} else if (!rc) {
 		val[0] = 'I';
 		ekv_put_be64(val + 1, loc);
 		ekv_put_be64(val + 9, rec->value_len);
-		vlen = 17;
+		rc = ekv_sorter_add(s->objs, okey.data, okey.len, val, 17, err);
 	}
-	struct ekv_buf prefix = EKV_BUF_INIT, tail = EKV_BUF_INIT;
-	if (obj_prefix(&prefix, &c->bucket, c->gen, c->object.data, c->object.len) ||
-	    chunk_tail(&tail, c, offloaded))
-		rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
-	if (!rc) rc = add_obj_record(s, &prefix, &tail, val, vlen, err);
-	ekv_buf_release(&prefix);
+	ekv_buf_release(&okey);
 	ekv_buf_release(&tail);
 	if (!rc) rc = note_object(s, &c->bucket, c->gen, &c->object, err);
 	return rc;
@@ -262,18 +260,9 @@ static int on_chunkblob(struct s3_state *s, const struct ekv_record *rec, struct
 	if (memcmp(digest, actual, 32) != 0)
 		return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len,
 				    "s3: chunk blob content does not match its SHA-256");
-	if (s->n_blobs == s->cap_blobs) {
-		size_t cap = s->cap_blobs ? 2 * s->cap_blobs : 64;
-		struct s3_blob_loc *nb = realloc(s->blobs, cap * sizeof *nb);
-		if (!nb) return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
-		s->blobs = nb;
-		s->cap_blobs = cap;
-	}
-	struct s3_blob_loc *b = &s->blobs[s->n_blobs];
-	memcpy(b->digest, digest, 32);
-	b->len = rec->value_len;
-	int rc = s3_source_add(s->src, rec, &b->off, err);
-	if (!rc) s->n_blobs++;
+	uint64_t off;
+	int rc = s3_source_add(s->src, rec, &off, err);
+	if (!rc) rc = s3_note_chunkblob(s, digest, off, rec->value_len, err);
 	return rc;
 }
 
@@ -388,11 +377,6 @@ static int cmp_bucket(const void *a, const void *b)
 	return ekv_bytes_cmp(x->name.data, x->name.len, y->name.data, y->name.len);
 }
 
-static int cmp_blob(const void *a, const void *b)
-{
-	return memcmp(((const struct s3_blob_loc *)a)->digest, ((const struct s3_blob_loc *)b)->digest, 32);
-}
-
 int s3_mkdirs_parent(struct ekv_tree *t, const char *rel, struct ekv_error *err)
 {
 	const char *slash = strrchr(rel, '/');
@@ -433,18 +417,6 @@ static int write_bucket_files(struct s3_state *s, struct ekv_error *err)
 	ekv_buf_release(&path);
 	ekv_buf_release(&body);
 	return rc;
-}
-
-const struct s3_blob_loc *s3_blob_find(const struct s3_state *s, const uint8_t digest[32])
-{
-	size_t lo = 0, hi = s->n_blobs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(s->blobs[mid].digest, digest, 32);
-		if (c == 0) return &s->blobs[mid];
-		if (c < 0) lo = mid + 1; else hi = mid;
-	}
-	return NULL;
 }
 
 static int write_uploads(struct s3_state *s, struct ekv_error *err)
@@ -500,8 +472,8 @@ int s3_decode_finish(void *state, struct ekv_error *err)
 {
 	struct s3_state *s = state;
 	if (s->unsorted) qsort(s->buckets, s->n_buckets, sizeof *s->buckets, cmp_bucket);
-	if (s->n_blobs) qsort(s->blobs, s->n_blobs, sizeof *s->blobs, cmp_blob);
-	int rc = write_bucket_files(s, err);
+	int rc = s3_resolve_chunkrefs(s, err);
+	if (!rc) rc = write_bucket_files(s, err);
 	struct ekv_sorter *decisions = NULL, *keymap = NULL;
 	size_t mem = (size_t)(s->ctx->spill_threshold ? s->ctx->spill_threshold : EKV_SPILL_THRESHOLD_DEFAULT);
 	if (!rc) rc = ekv_sorter_new(s->ctx->tmpdir, mem / 8, &decisions, err);

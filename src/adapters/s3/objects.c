@@ -177,8 +177,8 @@ struct chunk_rec {
 	uint64_t part, pv, chunk;
 	int offloaded;
 	uint64_t off, len;             /* inline: source location */
-	const uint8_t *digest;         /* offloaded: chunk blob digest */
-	uint64_t size;
+	int found;                     /* offloaded: the chunk blob exists (off, len) */
+	uint64_t size;                 /* offloaded: size the ref declares */
 };
 
 static int parse_chunk_rec(struct walk *w, const uint8_t *k, size_t kl, size_t pos, const uint8_t *v,
@@ -195,9 +195,11 @@ static int parse_chunk_rec(struct walk *w, const uint8_t *k, size_t kl, size_t p
 		c->len = ekv_be64(v + 9);
 		return 0;
 	}
-	if (c->offloaded && vl == 41 && v[0] == 'R') {
-		c->digest = v + 1;
-		c->size = ekv_be64(v + 33);
+	if (c->offloaded && vl == 26 && v[0] == 'R') {
+		c->found = v[1];
+		c->size = ekv_be64(v + 2);
+		c->off = ekv_be64(v + 10);
+		c->len = ekv_be64(v + 18);
 		return 0;
 	}
 	return -1;
@@ -274,16 +276,12 @@ static int live_chunk(struct walk *w, const struct chunk_rec *c, struct ekv_erro
 	if (li < 0) return 0;
 	size_t idx = (size_t)li;
 	const struct s3_part *p = &g->m.parts[g->order[idx]];
-	uint64_t len = c->len, off = c->off;
 	if (c->offloaded) {
-		const struct s3_blob_loc *b = s3_blob_find(w->s, c->digest);
-		if (!b) return 0;   /* missing blob: shows up as a missing chunk */
-		if (c->size > INT64_MAX || b->len != c->size)
+		if (!c->found) return 0;   /* missing blob: shows up as a missing chunk */
+		if (c->size > INT64_MAX || c->len != c->size)
 			return group_fail(g, err, "invalid chunk ref: size differs from its chunk blob");
 		if (c->chunk >= p->n_chunk_sizes || p->chunk_sizes[c->chunk] != c->size)
 			return group_fail(g, err, "invalid chunk ref: size differs from the manifest's chunk_sizes");
-		len = b->len;
-		off = b->off;
 	}
 	if (idx < g->cur || (idx == g->cur && c->chunk < g->expected))
 		return group_fail(g, err, "duplicate blob chunk (chunks of two uploads?)");
@@ -297,8 +295,8 @@ static int live_chunk(struct walk *w, const struct chunk_rec *c, struct ekv_erro
 		return group_fail(g, err, "incomplete blob chunks: chunk number beyond chunk_count");
 	if (c->chunk != g->expected) return missing_chunk(g, idx, g->expected, err);
 	g->expected++;
-	int rc = copy_bytes(w, off, len, g->f, g->md5, err);
-	g->written += len;
+	int rc = copy_bytes(w, c->off, c->len, g->f, g->md5, err);
+	g->written += c->len;
 	return rc;
 }
 

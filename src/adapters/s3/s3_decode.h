@@ -11,20 +11,14 @@ struct s3_bucket {
 	uint64_t stale;                 /* objects of other generations */
 };
 
-struct s3_blob_loc {                    /* one offloaded chunk blob */
-	uint8_t digest[32];
-	uint64_t off, len;              /* where source.c reads it back */
-};
-
 struct s3_state {
 	struct ekv_decode_ctx *ctx;
 	struct s3_bucket *buckets;      /* sorted by name at finish */
 	size_t n_buckets;
 	int unsorted;
-	struct s3_blob_loc *blobs;
-	size_t n_blobs, cap_blobs;
 	struct ekv_sorter *objs, *facts, *uploads;
-	uint64_t upload_seq;
+	struct ekv_sorter *cblobs, *refs;   /* chunkrefs.c */
+	uint64_t upload_seq, ref_seq;
 	struct s3_source *src;
 	struct ekv_buf last_obj, scratch;
 	struct s3_chunk_key ck;
@@ -38,8 +32,14 @@ int s3_fail_obj(struct ekv_error *err, enum ekv_status code, const uint8_t *buck
 		const uint8_t *key, size_t kl, const char *what);
 int s3_bucket_dir(struct ekv_buf *out, const uint8_t *name, size_t n);
 struct s3_bucket *s3_bucket_lookup(struct s3_state *s, const uint8_t *name, size_t n);
-const struct s3_blob_loc *s3_blob_find(const struct s3_state *s, const uint8_t digest[32]);
 int s3_mkdirs_parent(struct ekv_tree *t, const char *rel, struct ekv_error *err);
+
+/* chunkrefs.c: offloaded chunks joined with their blobs by digest (D14). */
+int s3_note_chunkblob(struct s3_state *s, const uint8_t digest[32], uint64_t off, uint64_t len,
+		      struct ekv_error *err);
+int s3_note_chunkref(struct s3_state *s, const uint8_t digest[32], uint64_t size,
+		     const struct ekv_buf *objs_key, struct ekv_error *err);
+int s3_resolve_chunkrefs(struct s3_state *s, struct ekv_error *err);
 
 /* names.c: facts -> one decision per active object, keyed seg(B) seg(K). */
 int s3_resolve_names(struct s3_state *s, struct ekv_sorter *decisions, struct ekv_error *err);
