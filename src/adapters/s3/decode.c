@@ -125,16 +125,17 @@ static int obj_prefix(struct ekv_buf *out, const struct ekv_buf *b, uint64_t g, 
 	return st;
 }
 
-/* Records "K exists" and "P is a directory" for every proper '/'-prefix P
- * of K (s3.md §4.6 DIRS/KEYS), once per object state. */
+/* Records "K exists" (02 when K has a manifest, 01 for chunks only) and
+ * "P is a directory" (00) for every proper '/'-prefix P of K (s3.md §4.6
+ * DIRS/KEYS), once per object state and family. */
 static int note_object(struct s3_state *s, const struct ekv_buf *b, uint64_t g,
-		       const struct ekv_buf *k, struct ekv_error *err)
+		       const struct ekv_buf *k, int manifest, struct ekv_error *err)
 {
 	struct ekv_buf *p = &s->scratch;
-	if (obj_prefix(p, b, g, k->data, k->len)) return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
+	if (obj_prefix(p, b, g, k->data, k->len) || ekv_buf_append_byte(p, manifest ? 2 : 1))
+		return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
 	if (p->len == s->last_obj.len && memcmp(p->data, s->last_obj.data, p->len) == 0) return 0;
 	if (ekv_buf_set(&s->last_obj, p->data, p->len)) return ekv_fail(err, EKV_ENOMEM, "s3: oom");
-	if (ekv_buf_append_byte(p, 1)) return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
 	int rc = ekv_sorter_add(s->facts, p->data, p->len, NULL, 0, err);
 	for (size_t i = 0; !rc && i < k->len; i++) {
 		if (k->data[i] != '/') continue;
@@ -231,7 +232,7 @@ static int on_chunk(struct s3_state *s, const struct ekv_record *rec, int offloa
 	}
 	ekv_buf_release(&okey);
 	ekv_buf_release(&tail);
-	if (!rc) rc = note_object(s, &c->bucket, c->gen, &c->object, err);
+	if (!rc) rc = note_object(s, &c->bucket, c->gen, &c->object, 0, err);
 	return rc;
 }
 
@@ -288,7 +289,7 @@ static int on_manifest(struct s3_state *s, const struct ekv_record *rec, struct 
 		    ekv_buf_append_byte(&tail, 1)))
 		rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
 	if (!rc) rc = add_obj_record(s, &prefix, &tail, rec->value, rec->value_len, err);
-	if (!rc) rc = note_object(s, &bucket, gen, &object, err);
+	if (!rc) rc = note_object(s, &bucket, gen, &object, 1, err);
 	ekv_buf_release(&bucket);
 	ekv_buf_release(&object);
 	ekv_buf_release(&prefix);

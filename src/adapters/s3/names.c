@@ -3,7 +3,7 @@
  *
  * Two sorted passes over small "fact" records, so memory does not grow
  * with the number of objects:
- *  1. facts (seg(B) BE64(g) seg(P) 00=dir|01=exists), active generation
+ *  1. facts (seg(B) BE64(g) seg(P) 00=dir|01=chunks|02=manifest), active generation
  *     only: a key that exists gets its first class (natural, leaf-data
  *     rename, .user-data rename, SHA fallback for keys that cannot be a
  *     path), and every path it claims besides its own is noted in facts2
@@ -52,10 +52,11 @@ static int needs_fallback(const uint8_t *k, size_t n)
 }
 
 static int first_class(const struct s3_state *s, const struct ekv_buf *b, const struct ekv_buf *k,
-		       int is_dir, int *cls, struct ekv_error *err)
+		       int is_dir, int has_manifest, int *cls, struct ekv_error *err)
 {
 	if (s3_has_suffix(k->data, k->len, S3_META_SUFFIX)) {
-		if (!s->ctx->opts->rename_s3_collisions)
+		/* only a key that would be written fails (chunks alone are orphans) */
+		if (!s->ctx->opts->rename_s3_collisions && has_manifest)
 			return s3_fail_obj(err, EKV_EDATA, b->data, b->len, k->data, k->len,
 					   "object key ends in .elastickv-meta.json (use --rename-collisions)");
 		*cls = C_USERDATA;
@@ -114,7 +115,7 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	struct ekv_buf group = EKV_BUF_INIT, b = EKV_BUF_INIT, key = EKV_BUF_INIT, tmp = EKV_BUF_INIT;
-	int is_dir = 0, exists = 0, have = 0, r, rc = ekv_sorter_finish(s->facts, err);
+	int is_dir = 0, exists = 0, has_manifest = 0, have = 0, r, rc = ekv_sorter_finish(s->facts, err);
 	for (;;) {
 		r = rc ? 0 : ekv_sorter_next(s->facts, &k, &kl, &v, &vl, err);
 		if (r < 0) { rc = err->code ? (int)err->code : EKV_EIO; break; }
@@ -129,7 +130,7 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 			struct s3_bucket *bk = s3_bucket_lookup(s, b.data, b.len);
 			if (bk && bk->meta.generation == g) {
 				int cls = 0;
-				rc = first_class(s, &b, &key, is_dir, &cls, err);
+				rc = first_class(s, &b, &key, is_dir, has_manifest, &cls, err);
 				if (!rc) rc = emit_claims(f2, &tmp, &b, &key, cls, err);
 				if (rc) break;
 			}
@@ -138,9 +139,11 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 		if (!same) {
 			if (ekv_buf_set(&group, k, kl - 1)) { rc = ekv_fail(err, EKV_ENOMEM, "s3: oom"); break; }
 			have = 1;
-			is_dir = exists = 0;
+			is_dir = exists = has_manifest = 0;
 		}
-		if (k[kl - 1] == 0) is_dir = 1; else exists = 1;
+		if (k[kl - 1] == 0) is_dir = 1;
+		else exists = 1;
+		if (k[kl - 1] == 2) has_manifest = 1;
 	}
 	ekv_buf_release(&group);
 	ekv_buf_release(&b);

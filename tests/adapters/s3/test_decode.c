@@ -503,3 +503,17 @@ EKV_TEST(s3_d1_chunkblob_versions_and_tombstoned_blobs)
 	S3FX_FILE("out/s3/b/o", "hello world");
 	S3FX_FILE("out/s3/b/w", "NEW");
 }
+
+/* Chunks of an in-flight upload to a key ending in .elastickv-meta.json are
+ * an orphan (warning), not a collision error: nothing would be written. */
+EKV_TEST(s3_meta_suffix_orphan_is_not_an_error)
+{
+	struct s3fx s = { 0 };
+	struct s3fx_warns w;
+	s3fx_bucket(&s, "b", 1);
+	s3fx_blob(&s, "b", 1, "x.elastickv-meta.json", 21, "u", 1, 0, 0, "part", 4);
+	s3fx_text(&s, "b", 1, "x", "X");
+	s3fx_decode_ok(&s, "out", &w);
+	S3FX_FILE("out/s3/b/x", "X");
+	CHECK_INT(s3fx_count_warn(&w, "s3_orphan_chunks"), 1);
+}
