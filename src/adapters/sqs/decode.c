@@ -248,43 +248,56 @@ static char *queue_dir_name(const uint8_t *name, size_t n)
 	return (char *)ekv_buf_detach(&b, &len);
 }
 
+/* The queue name a meta key carries: its segment decoded, never empty. */
+static int meta_key_name(const struct ekv_record *rec, struct ekv_buf *name,
+			 struct ekv_error *err)
+{
+	const uint8_t *seg = rec->key + rec->prefix_len;
+	size_t seg_len = rec->key_len - rec->prefix_len;
+	int st = sqs_seg_decode(name, seg, seg_len);
+	if (st == EKV_ENOMEM) return oom(err);
+	if (st)
+		return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,
+				"segment is not base64url");
+	if (name->len == 0)
+		return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,
+				"empty queue name cannot be a directory");
+	return EKV_OK;
+}
+
+/* Records the live queue: directory, printable name, rendered _queue.json. */
+static int queue_set_meta(struct sqs_queue *q, struct sqs_meta *m, const struct ekv_buf *name,
+			  struct ekv_error *err)
+{
+	if (m->name_len == 0) {          /* §4.2 #2: fall back to the key's name */
+		m->name = (const char *)name->data;
+		m->name_len = name->len;
+	}
+	q->dir = queue_dir_name(name->data, name->len);
+	q->name_print = sqs_printable(name->data, name->len);
+	if (!q->dir || !q->name_print || sqs_meta_write_public(&q->queue_json, m)) return oom(err);
+	q->has_meta = 1;
+	return EKV_OK;
+}
+
 static int on_meta(struct sqs_dec *d, const struct ekv_record *rec, struct ekv_error *err)
 {
 	const uint8_t *seg = rec->key + rec->prefix_len;
 	size_t seg_len = rec->key_len - rec->prefix_len;
 	struct ekv_buf name = EKV_BUF_INIT;
-	int st = sqs_seg_decode(&name, seg, seg_len);
-	if (st) {
-		ekv_buf_release(&name);
-		if (st == EKV_ENOMEM) return oom(err);
-		return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,
-				"segment is not base64url");
-	}
-	if (name.len == 0) {
-		ekv_buf_release(&name);
-		return fail_rec(rec, err, EKV_EDATA, "queue meta key", seg, seg_len,
-				"empty queue name cannot be a directory");
-	}
-	json_t *root = parse_value(rec, sqs_meta_magic, "queue meta value", seg, seg_len, err);
-	struct sqs_queue *q = root ? queue_get(d, seg, seg_len) : NULL;
 	struct sqs_meta m;
-	memset(&m, 0, sizeof m);
-	const char *why = root ? sqs_meta_parse(root, SQS_FROM_LIVE, &m) : NULL;
-	if (!root) st = err ? (int)err->code : EKV_EDATA;
-	else if (!q) st = oom(err);
-	else if (why) st = fail_rec(rec, err, EKV_EDATA, "queue meta value", seg, seg_len, why);
-	else if (q->has_meta) st = fail_rec(rec, err, EKV_EDATA, "queue meta", seg, seg_len, "seen twice");
+	json_t *root = NULL;
+	int st = meta_key_name(rec, &name, err);
 	if (!st) {
-		if (m.name_len == 0) {          /* §4.2 #2: fall back to the key's name */
-			m.name = (const char *)name.data;
-			m.name_len = name.len;
-		}
-		q->dir = queue_dir_name(name.data, name.len);
-		q->name_print = sqs_printable(name.data, name.len);
-		if (!q->dir || !q->name_print || sqs_meta_write_public(&q->queue_json, &m))
-			st = oom(err);
-		else q->has_meta = 1;
+		root = parse_value(rec, sqs_meta_magic, "queue meta value", seg, seg_len, err);
+		if (!root) st = err ? (int)err->code : EKV_EDATA;
 	}
+	const char *why = st ? NULL : sqs_meta_parse(root, SQS_FROM_LIVE, &m);
+	if (why) st = fail_rec(rec, err, EKV_EDATA, "queue meta value", seg, seg_len, why);
+	struct sqs_queue *q = st ? NULL : queue_get(d, seg, seg_len);
+	if (!st && !q) st = oom(err);
+	if (!st && q->has_meta) st = fail_rec(rec, err, EKV_EDATA, "queue meta", seg, seg_len, "seen twice");
+	if (!st) st = queue_set_meta(q, &m, &name, err);
 	json_decref(root);
 	ekv_buf_release(&name);
 	return st;
