@@ -131,13 +131,18 @@ int sqs_decode_begin(struct ekv_decode_ctx *ctx, void **state, struct ekv_error 
 
 /* ---- records ---- */
 
+/* Names the queue by its decoded name when the segment decodes to
+ * printable text, else by the raw segment. */
 static int fail_rec(const struct ekv_record *rec, struct ekv_error *err, enum ekv_status code,
 		    const char *what, const uint8_t *seg, size_t seg_len, const char *why)
 {
-	char *q = sqs_printable(seg, seg_len);
-	int st = ekv_fail_key(err, code, rec->key, rec->key_len, "sqs: %s (queue segment \"%s\"): %s",
-			      what, q ? q : "?", why);
+	struct ekv_buf name = EKV_BUF_INIT;
+	int decoded = sqs_seg_decode(&name, seg, seg_len) == EKV_OK;
+	char *q = decoded ? sqs_printable(name.data, name.len) : sqs_printable(seg, seg_len);
+	int st = ekv_fail_key(err, code, rec->key, rec->key_len, "sqs: queue %s\"%s\": %s: %s",
+			      decoded ? "" : "segment ", q ? q : "?", what, why);
 	free(q);
+	ekv_buf_release(&name);
 	return st;
 }
 
@@ -193,27 +198,34 @@ static int hold_message(struct sqs_dec *d, const struct sqs_data_key *k, const s
 	return ekv_sorter_add(d->held, d->key.data, d->key.len, d->val.data, d->val.len, err);
 }
 
+/* "message \"<id>\"" with the id decoded from the key's segment. */
+static void message_label(const struct sqs_data_key *k, char *out, size_t cap)
+{
+	struct ekv_buf id = EKV_BUF_INIT;
+	char *p = sqs_seg_decode(&id, k->id_seg, k->id_seg_len) == EKV_OK
+			  ? sqs_printable(id.data, id.len) : NULL;
+	snprintf(out, cap, "message \"%s\"", p ? p : "?");
+	free(p);
+	ekv_buf_release(&id);
+}
+
 static int on_message(struct sqs_dec *d, const struct ekv_record *rec, struct ekv_error *err)
 {
 	struct sqs_data_key k;
 	const uint8_t *rest = rec->key + rec->prefix_len;
 	const char *why = sqs_parse_data_key(rest, rec->key_len - rec->prefix_len, &k);
 	if (why) return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len, "sqs: %s", why);
-	json_t *root = parse_value(rec, sqs_msg_magic, "message value", k.seg, k.seg_len, err);
+	char what[256];
+	message_label(&k, what, sizeof what);
+	json_t *root = parse_value(rec, sqs_msg_magic, what, k.seg, k.seg_len, err);
 	if (!root) return err ? (int)err->code : EKV_EDATA;
 	struct sqs_msg m;
-	int is_oom = 0;
+	int is_oom = 0, st;
 	sqs_msg_init(&m);
 	const char *text = (const char *)rec->value + SQS_MAGIC_LEN;
 	why = sqs_msg_parse(root, text, rec->value_len - SQS_MAGIC_LEN, SQS_FROM_LIVE, &m, &is_oom);
-	int st;
 	if (why) {
-		char *id = sqs_printable(m.id, m.id_len);
-		char full[600];
-		snprintf(full, sizeof full, "message \"%s\": %s", id ? id : "?", why);
-		free(id);
-		st = is_oom ? oom(err)
-			    : fail_rec(rec, err, EKV_EDATA, "message value", k.seg, k.seg_len, full);
+		st = is_oom ? oom(err) : fail_rec(rec, err, EKV_EDATA, what, k.seg, k.seg_len, why);
 	} else {
 		apply_visibility(d, &m);
 		m.has_partition = k.partitioned;   /* §4.3 #18: from the key only */

@@ -66,6 +66,8 @@ static const char *parse_partitioned(const uint8_t *rest, size_t n, int has_id,
 		if (tlen <= fixed) return "partitioned data key has no message-id segment";
 		if (!sqs_seg_valid(trailer + fixed, tlen - fixed))
 			return "partitioned data key message-id segment is not base64url";
+		out->id_seg = trailer + fixed;
+		out->id_seg_len = tlen - fixed;
 	} else if (tlen < fixed) {
 		return "partitioned side-record key trailer is shorter than partition + generation";
 	}
@@ -88,6 +90,8 @@ const char *sqs_parse_data_key(const uint8_t *rest, size_t n, struct sqs_data_ke
 		return "data key message-id segment is not base64url";
 	out->seg = rest;
 	out->seg_len = idx;
+	out->id_seg = rest + idx + SQS_GEN_BYTES;
+	out->id_seg_len = n - idx - SQS_GEN_BYTES;
 	return NULL;
 }
 

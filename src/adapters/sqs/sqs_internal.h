@@ -57,6 +57,8 @@ int sqs_seg_decode(struct ekv_buf *out, const uint8_t *seg, size_t n);
 struct sqs_data_key {
 	const uint8_t *seg;
 	size_t seg_len;
+	const uint8_t *id_seg;        /* message-id segment (for error messages) */
+	size_t id_seg_len;
 	int partitioned;
 	uint32_t partition;
 };

@@ -99,7 +99,7 @@ EKV_TEST(sqs_decode_rejects_bad_message_value)
 	msg_fails("{\"message_id\":\"m\",\"message_attributes\":[]}", "message_attributes");
 	msg_fails("{\"message_id\":\"m\",\"message_attributes\":{\"a\":1,\"a\":2}}", "invalid JSON");
 	msg_fails("{\"message_id\":\"m\",\"Message_Group_Id\":\"g\"}", "letter case");
-	msg_fails("{\"message_id\":1}", "message \"\"");
+	msg_fails("{\"message_id\":1}", "queue \"q\": message \"m\": a string member");
 }
 
 /* §6.1 key shapes: data keys always, side keys with the flag on; a bad
