@@ -125,24 +125,51 @@ static int obj_prefix(struct ekv_buf *out, const struct ekv_buf *b, uint64_t g, 
 	return st;
 }
 
-/* Records "K exists" (02 when K has a manifest, 01 for chunks only) and
- * "P is a directory" (00) for every proper '/'-prefix P of K (s3.md §4.6
- * DIRS/KEYS), once per object state and family. */
+/* Records the facts names.c needs (s3.md §4.6 DIRS/KEYS): "K exists" (02
+ * with a manifest, 01 chunks only; value seg(B) K) and "P is a directory"
+ * (00) for every proper '/'-prefix P of K, keyed H(B) BE64(g) H(P) with
+ * H = SHA-256. Prefix hashes come from one running digest, so a key with
+ * many levels costs linear time and 73 bytes per level. Deduplicated per
+ * object state and family. */
+static int fact_key(struct ekv_buf *out, const uint8_t hb[32], uint64_t g, const uint8_t hp[32], int type)
+{
+	ekv_buf_reset(out);
+	return ekv_buf_append(out, hb, 32) || ekv_buf_append_be64(out, g) || ekv_buf_append(out, hp, 32) ||
+	       ekv_buf_append_byte(out, (uint8_t)type);
+}
+
 static int note_object(struct s3_state *s, const struct ekv_buf *b, uint64_t g,
 		       const struct ekv_buf *k, int manifest, struct ekv_error *err)
 {
 	struct ekv_buf *p = &s->scratch;
-	if (obj_prefix(p, b, g, k->data, k->len) || ekv_buf_append_byte(p, manifest ? 2 : 1))
-		return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
+	uint8_t hb[32], hk[32];
+	ekv_sha256(b->data, b->len, hb);
+	ekv_sha256(k->data, k->len, hk);
+	if (fact_key(p, hb, g, hk, manifest ? 2 : 1)) return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
 	if (p->len == s->last_obj.len && memcmp(p->data, s->last_obj.data, p->len) == 0) return 0;
 	if (ekv_buf_set(&s->last_obj, p->data, p->len)) return ekv_fail(err, EKV_ENOMEM, "s3: oom");
-	int rc = ekv_sorter_add(s->facts, p->data, p->len, NULL, 0, err);
+	struct ekv_buf ident = EKV_BUF_INIT;
+	int rc = s3_seg_append(&ident, b->data, b->len) || ekv_buf_append(&ident, k->data, k->len)
+			 ? ekv_fail(err, EKV_ENOMEM, "s3: out of memory")
+			 : ekv_sorter_add(s->facts, p->data, p->len, ident.data, ident.len, err);
+	ekv_buf_release(&ident);
+	EVP_MD_CTX *run = rc ? NULL : EVP_MD_CTX_new(), *cut = rc ? NULL : EVP_MD_CTX_new();
+	if (!rc && (!run || !cut || !EVP_DigestInit_ex(run, EVP_sha256(), NULL)))
+		rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
+	size_t done = 0;
 	for (size_t i = 0; !rc && i < k->len; i++) {
 		if (k->data[i] != '/') continue;
-		if (obj_prefix(p, b, g, k->data, i) || ekv_buf_append_byte(p, 0))
-			return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
-		rc = ekv_sorter_add(s->facts, p->data, p->len, NULL, 0, err);
+		uint8_t hp[32];
+		unsigned hl = 0;
+		EVP_DigestUpdate(run, k->data + done, i - done);
+		done = i;
+		if (!EVP_MD_CTX_copy_ex(cut, run) || !EVP_DigestFinal_ex(cut, hp, &hl) || fact_key(p, hb, g, hp, 0))
+			rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
+		else
+			rc = ekv_sorter_add(s->facts, p->data, p->len, NULL, 0, err);
 	}
+	EVP_MD_CTX_free(run);
+	EVP_MD_CTX_free(cut);
 	return rc;
 }
 

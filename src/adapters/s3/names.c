@@ -3,8 +3,9 @@
  *
  * Two sorted passes over small "fact" records, so memory does not grow
  * with the number of objects:
- *  1. facts (seg(B) BE64(g) seg(P) 00=dir|01=chunks|02=manifest), active generation
- *     only: a key that exists gets its first class (natural, leaf-data
+ *  1. facts (H(B) BE64(g) H(P) 00=dir|01=chunks|02=manifest, H = SHA-256 so a
+ *     deep key costs 73 bytes per level, not the whole prefix; "exists"
+ *     carries seg(B) K as its value), active generation only: a key that exists gets its first class (natural, leaf-data
  *     rename, .user-data rename, SHA fallback for keys that cannot be a
  *     path), and every path it claims besides its own is noted in facts2
  *     (seg(B) seg(path) 00=rename target|01=sidecar|02=object).
@@ -114,19 +115,19 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 {
 	const uint8_t *k, *v;
 	size_t kl, vl;
-	struct ekv_buf group = EKV_BUF_INIT, b = EKV_BUF_INIT, key = EKV_BUF_INIT, tmp = EKV_BUF_INIT;
+	struct ekv_buf group = EKV_BUF_INIT, ident = EKV_BUF_INIT, b = EKV_BUF_INIT, key = EKV_BUF_INIT;
+	struct ekv_buf tmp = EKV_BUF_INIT;
 	int is_dir = 0, exists = 0, has_manifest = 0, have = 0, r, rc = ekv_sorter_finish(s->facts, err);
 	for (;;) {
 		r = rc ? 0 : ekv_sorter_next(s->facts, &k, &kl, &v, &vl, err);
 		if (r < 0) { rc = err->code ? (int)err->code : EKV_EIO; break; }
 		int same = r == 1 && have && group.len == kl - 1 && memcmp(group.data, k, kl - 1) == 0;
 		if (have && !same && exists) {
-			/* group done: seg(B) BE64(g) seg(K) */
+			/* group done: H(B) BE64(g) H(K); the value of "exists" is seg(B) K */
 			size_t pos = 0;
-			uint64_t g;
-			s3_seg_read(group.data, group.len, &pos, &b);
-			s3_u64_read(group.data, group.len, &pos, &g);
-			s3_seg_read(group.data, group.len, &pos, &key);
+			uint64_t g = ekv_be64(group.data + 32);
+			s3_seg_read(ident.data, ident.len, &pos, &b);
+			if (ekv_buf_set(&key, ident.data + pos, ident.len - pos)) { rc = ekv_fail(err, EKV_ENOMEM, "s3: oom"); break; }
 			struct s3_bucket *bk = s3_bucket_lookup(s, b.data, b.len);
 			if (bk && bk->meta.generation == g) {
 				int cls = 0;
@@ -141,11 +142,16 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 			have = 1;
 			is_dir = exists = has_manifest = 0;
 		}
-		if (k[kl - 1] == 0) is_dir = 1;
-		else exists = 1;
+		if (k[kl - 1] == 0) {
+			is_dir = 1;
+		} else {
+			if (!exists && ekv_buf_set(&ident, v, vl)) { rc = ekv_fail(err, EKV_ENOMEM, "s3: oom"); break; }
+			exists = 1;
+		}
 		if (k[kl - 1] == 2) has_manifest = 1;
 	}
 	ekv_buf_release(&group);
+	ekv_buf_release(&ident);
 	ekv_buf_release(&b);
 	ekv_buf_release(&key);
 	ekv_buf_release(&tmp);
