@@ -362,3 +362,29 @@ EKV_TEST(verify_missing_root)
 	CHECK_STATUS(verify("nope", &s, &res, &err), EKV_EIO, &err);
 	CHECK_STATUS(verify("", &s, &res, &err), EKV_EUSAGE, &err);
 }
+
+EKV_TEST(verify_odd_entries)
+{
+	struct seen s;
+	struct ekv_verify_result res;
+	struct ekv_error err;
+	make_dump("out");
+	/* a FIFO is reported, never opened (no hang) */
+	CHECK(mkfifo("out/redis/pipe", 0644) == 0);
+	/* a listed file replaced by a directory */
+	CHECK(unlink("out/s3/bucket/large") == 0);
+	CHECK(mkdir("out/s3/bucket/large", 0755) == 0);
+	/* an overlong CHECKSUMS line */
+	char *lng = malloc(EKV_CHECKSUMS_LINE_MAX + 200);
+	memset(lng, 'a', EKV_CHECKSUMS_LINE_MAX + 198);
+	memcpy(lng + 64, "  ", 2);
+	lng[EKV_CHECKSUMS_LINE_MAX + 198] = '\n';
+	lng[EKV_CHECKSUMS_LINE_MAX + 199] = 0;
+	rewrite_checksums(lng);
+	free(lng);
+	CHECK_STATUS(verify("out", &s, &res, &err), EKV_ECHECKSUM, &err);
+	CHECK(saw(&s, "redis/pipe", "not a regular file"));
+	CHECK(saw(&s, "s3/bucket/large", "not a regular file"));
+	CHECK(saw(&s, "CHECKSUMS", "longer than"));
+	CHECK_U64(res.problems, 3);
+}
