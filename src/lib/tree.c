@@ -524,10 +524,18 @@ static int create_fail(struct ekv_tree *t, int e, const char *rel, struct ekv_er
 	return st;
 }
 
+/* Files created after finish would be missing from CHECKSUMS. */
+static int check_open(const struct ekv_tree *t, const char *rel, struct ekv_error *err)
+{
+	if (t->finished)
+		return ekv_fail(err, EKV_EUSAGE, "\"%s\": dump tree already finished", rel);
+	return check_rel(rel, err);
+}
+
 int ekv_tree_write(struct ekv_tree *t, const char *rel, const void *data, size_t len,
 		   struct ekv_error *err)
 {
-	int st = check_rel(rel, err);
+	int st = check_open(t, rel, err);
 	if (st) return st;
 	int dfd = dir_of(t, rel, 1, err);
 	if (dfd < 0) return err ? (int)err->code : EKV_EIO;
@@ -552,7 +560,7 @@ static int file_new(struct ekv_tree *t, const char *rel, int temp, struct ekv_fi
 		    struct ekv_error *err)
 {
 	*out = NULL;
-	int st = check_rel(rel, err);
+	int st = check_open(t, rel, err);
 	if (st) return st;
 	int cfd = dir_of(t, rel, 1, err);
 	if (cfd < 0) return err ? (int)err->code : EKV_EIO;

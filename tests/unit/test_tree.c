@@ -63,6 +63,9 @@ EKV_TEST(checksums_basic_listing)
 	CHECK_OK(ekv_tree_write(t, "nested/b.txt", "world", 5, &err), &err);
 	finish(t, "{}\n");
 	CHECK_STATUS(ekv_tree_finish(t, "{}", 2, &err), EKV_EUSAGE, &err);   /* once only */
+	CHECK_STATUS(ekv_tree_write(t, "late", "x", 1, &err), EKV_EUSAGE, &err);
+	struct ekv_file *late = NULL;
+	CHECK_STATUS(ekv_tree_open(t, "late", &late, &err), EKV_EUSAGE, &err);
 	CHECK_U64(ekv_tree_file_count(t), 3);
 	CHECK_U64(ekv_tree_byte_count(t), 13);
 	ekv_tree_close(t, 0);
