@@ -33,15 +33,28 @@ int sqs_seg_decode(struct ekv_buf *out, const uint8_t *seg, size_t n)
 	return ekv_b64url_decode(out, (const char *)seg, n);
 }
 
-/* Segments are checked with the core's strict decoder: upstream (Go
- * RawURLEncoding) also accepts non-zero trailing bits and skips CR/LF,
+static int b64url_value(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '-') return 62;
+	if (c == '_') return 63;
+	return -1;
+}
+
+/* Same acceptance as the core's strict decoder, without decoding: upstream
+ * (Go RawURLEncoding) also accepts non-zero trailing bits and skips CR/LF,
  * spellings no live key has; we refuse them (fail closed). */
 int sqs_seg_valid(const uint8_t *seg, size_t n)
 {
-	struct ekv_buf tmp = EKV_BUF_INIT;
-	int st = ekv_b64url_decode(&tmp, (const char *)seg, n);
-	ekv_buf_release(&tmp);
-	return st == EKV_OK;
+	if (n % 4 == 1) return 0;
+	int last = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((last = b64url_value(seg[i])) < 0) return 0;
+	if (n % 4 == 2) return (last & 0x0F) == 0;
+	if (n % 4 == 3) return (last & 0x03) == 0;
+	return 1;
 }
 
 static int starts_partitioned(const uint8_t *rest, size_t n)
