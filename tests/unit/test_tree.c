@@ -558,3 +558,37 @@ EKV_TEST(checksum_line_format_and_parse)
 	ekv_buf_release(&line);
 	ekv_buf_release(&path);
 }
+
+/* Seeded property test: any path round-trips through a CHECKSUMS line, and
+ * random lines never crash the parser. */
+EKV_TEST(checksum_line_roundtrip_random)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	struct ekv_buf line = EKV_BUF_INIT, path = EKV_BUF_INIT;
+	uint8_t d[32], got[32], p[300];
+	const uint8_t alphabet[] = { '\\', '\n', '\r', 'n', 'r', ' ', '*', '/', 'a', 0xff, 0xc3, 0xa9 };
+	for (int iter = 0; iter < 20000; iter++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		size_t n = 1 + x % 200;
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			p[i] = (x & 1) ? alphabet[(x >> 1) % sizeof alphabet] : (uint8_t)(1 + (x >> 8) % 255);
+		}
+		for (int i = 0; i < 32; i++) d[i] = (uint8_t)(x >> (i % 8 * 8));
+		ekv_buf_reset(&line);
+		CHECK_INT(ekv_checksums_format_line(&line, d, p, n), 0);
+		CHECK(line.data[line.len - 1] == '\n');
+		CHECK(memchr(line.data, '\n', line.len - 1) == NULL);   /* one line, always */
+		CHECK_INT(ekv_checksums_parse_line(line.data, line.len - 1, got, &path), 0);
+		CHECK_MEM(got, 32, d, 32);
+		CHECK_MEM(path.data, path.len, p, n);
+		/* garbage: must not crash, and a success must yield a digest */
+		ekv_checksums_parse_line(p, n, got, &path);
+		if (line.len > 10) {
+			line.data[x % (line.len - 1)] ^= (uint8_t)(x >> 32);
+			ekv_checksums_parse_line(line.data, line.len - 1, got, &path);
+		}
+	}
+	ekv_buf_release(&line);
+	ekv_buf_release(&path);
+}
