@@ -48,30 +48,39 @@ static int fail_file(struct ekv_error *err, enum ekv_status code, const char *fi
 
 /* ---- _queue.json validation (§5.2) ---- */
 
-static const char *validate_meta(const struct sqs_meta *m)
+/* NULL or the reason; *member names the member it is about. */
+static const char *validate_meta(const struct sqs_meta *m, const char **member)
 {
+	*member = "format_version";
 	if (m->format_version != 1) return "unsupported format_version (want 1)";
+	*member = "fifo_throughput_limit";
 	const char *tl = m->throughput;
 	size_t tn = m->throughput_len;
 	if (tn && !sqs_str_eq(tl, tn, "perMessageGroupId") && !sqs_str_eq(tl, tn, "perQueue"))
 		return "fifo_throughput_limit is not \"perMessageGroupId\" or \"perQueue\"";
+	*member = "deduplication_scope";
 	const char *sc = m->dedup_scope;
 	size_t sn = m->dedup_scope_len;
 	if (sn && !sqs_str_eq(sc, sn, "messageGroup") && !sqs_str_eq(sc, sn, "queue"))
 		return "deduplication_scope is not \"messageGroup\" or \"queue\"";
+	*member = "partition_count";
 	uint32_t pc = m->partition_count;
 	if (pc & (pc - 1)) return "partition_count is not a power of two";
 	if (pc > SQS_MAX_PARTITIONS) return "partition_count exceeds 32";
 	if (!m->fifo) {
+		*member = "fifo";
 		if (pc > 1) return "partition_count > 1 is only valid on FIFO queues";
 		if (tn) return "fifo_throughput_limit is only valid on FIFO queues";
 		if (sn) return "deduplication_scope is only valid on FIFO queues";
 	} else {
+		*member = "deduplication_scope";
 		if (pc > 1 && sqs_str_eq(sc, sn, "queue"))
 			return "deduplication_scope \"queue\" is incompatible with partition_count > 1";
+		*member = "fifo_throughput_limit";
 		if (pc <= 1 && sqs_str_eq(tl, tn, "perMessageGroupId"))
 			return "fifo_throughput_limit \"perMessageGroupId\" requires partition_count > 1";
 	}
+	*member = "name";
 	if (m->name_len == 0) return "empty queue name";
 	return NULL;
 }
@@ -352,6 +361,17 @@ static int find_entry(const struct ekv_dirlist *l, const char *name)
 	return -1;
 }
 
+/* 1-based line of a member in the document, or 1 if it is absent. */
+static unsigned long member_line(const struct ekv_buf *text, const char *member)
+{
+	struct sqs_span v;
+	if (!member || sqs_rj_find_member((const char *)text->data, text->len, member, &v) != 1)
+		return 1;
+	unsigned long line = 1;
+	for (size_t i = 0; i < v.beg; i++) line += text->data[i] == '\n';
+	return line;
+}
+
 static int read_meta(int qfd, const char *display, struct ekv_buf *text, json_t **root,
 		     struct sqs_meta *m, struct ekv_error *err)
 {
@@ -359,10 +379,15 @@ static int read_meta(int qfd, const char *display, struct ekv_buf *text, json_t 
 	if (st) return st;
 	*root = ekv_json_parse(text->data, text->len, display, EKV_EINPUT, err);
 	if (!*root) return err ? (int)err->code : EKV_EINPUT;
+	const char *member = NULL;
 	const char *why = sqs_meta_parse(*root, SQS_FROM_DUMP, m);
-	if (!why) why = validate_meta(m);
-	if (why) return fail_file(err, EKV_EINPUT, display, 0, "%s: %s", display, why);
-	return EKV_OK;
+	if (why) member = sqs_bad_member();
+	else why = validate_meta(m, &member);
+	if (!why) return EKV_OK;
+	unsigned long line = member_line(text, member);
+	st = ekv_fail(err, EKV_EINPUT, "%s:%lu: %s", display, line, why);
+	ekv_error_set_file(err, display, line);
+	return st;
 }
 
 static int encode_queue(struct ekv_encode_ctx *ctx, const char *dir, struct ekv_error *err)

@@ -15,7 +15,32 @@
 #include "../../lib/jsonw.h"
 #include "../../lib/util.h"
 
-/* ---- Go-semantics member readers: NULL or a static reason ---- */
+/* ---- Go-semantics member readers: NULL or a reason ---- */
+
+/* The reason names the member; the name is also kept so that a caller can
+ * point at the member's line. Thread-local: valid until the next parse. */
+static _Thread_local char why_buf[384];
+static _Thread_local char bad_name[128];
+static _Thread_local int has_bad_name;
+
+const char *sqs_bad_member(void)
+{
+	return has_bad_name ? bad_name : NULL;
+}
+
+static const char *member_fail(const char *name, size_t len, const char *why)
+{
+	if (len >= sizeof bad_name) len = sizeof bad_name - 1;
+	memcpy(bad_name, name, len);
+	bad_name[len] = 0;
+	has_bad_name = 1;
+	char *p = sqs_printable(name, len);
+	snprintf(why_buf, sizeof why_buf, "member \"%s\": %s", p ? p : "?", why);
+	free(p);
+	return why_buf;
+}
+
+#define FAIL_MEMBER(name, why) member_fail((name), strlen(name), (why))
 
 static json_t *member(json_t *obj, const char *name)
 {
@@ -34,7 +59,7 @@ static const char *get_str(json_t *obj, const char *name, const char **s, size_t
 	*s = "";
 	*n = 0;
 	if (!v) return NULL;
-	if (!is_plain_string(v)) return "a string member has another JSON type";
+	if (!is_plain_string(v)) return FAIL_MEMBER(name, "not a string");
 	*s = json_string_value(v);
 	*n = json_string_length(v);
 	return NULL;
@@ -45,7 +70,7 @@ static const char *get_bool(json_t *obj, const char *name, int *out)
 	json_t *v = member(obj, name);
 	*out = 0;
 	if (!v) return NULL;
-	if (!json_is_boolean(v)) return "a boolean member has another JSON type";
+	if (!json_is_boolean(v)) return FAIL_MEMBER(name, "not a boolean");
 	*out = json_is_true(v);
 	return NULL;
 }
@@ -55,7 +80,7 @@ static const char *get_i64(json_t *obj, const char *name, int64_t *out)
 	json_t *v = member(obj, name);
 	*out = 0;
 	if (!v) return NULL;
-	if (ekv_json_i64(v, out)) return "an int64 member is not an integer in range";
+	if (ekv_json_i64(v, out)) return FAIL_MEMBER(name, "not an int64 integer in range");
 	return NULL;
 }
 
@@ -64,7 +89,7 @@ static const char *get_u64(json_t *obj, const char *name, uint64_t *out)
 	json_t *v = member(obj, name);
 	*out = 0;
 	if (!v) return NULL;
-	if (ekv_json_u64(v, out)) return "a uint64 member is not a non-negative integer in range";
+	if (ekv_json_u64(v, out)) return FAIL_MEMBER(name, "not a uint64 (non-negative integer in range)");
 	return NULL;
 }
 
@@ -74,7 +99,7 @@ static const char *get_u32(json_t *obj, const char *name, uint32_t *out, int *pr
 	*out = 0;
 	if (present) *present = member(obj, name) != NULL;
 	if (get_u64(obj, name, &v) || v > UINT32_MAX)
-		return "a uint32 member is not a non-negative integer in range";
+		return FAIL_MEMBER(name, "not a uint32 (non-negative integer in range)");
 	*out = (uint32_t)v;
 	return NULL;
 }
@@ -85,10 +110,10 @@ static const char *get_std_bytes(json_t *obj, const char *name, struct ekv_buf *
 	json_t *v = member(obj, name);
 	ekv_buf_reset(out);
 	if (!v) return NULL;
-	if (!is_plain_string(v)) return "a bytes member is not a base64 string";
+	if (!is_plain_string(v)) return FAIL_MEMBER(name, "not a base64 string");
 	int st = ekv_b64std_decode(out, json_string_value(v), json_string_length(v));
 	if (st == EKV_ENOMEM) *oom = 1;
-	return st ? "a bytes member is not standard padded base64" : NULL;
+	return st ? FAIL_MEMBER(name, "not standard padded base64") : NULL;
 }
 
 /* Go binds a member to a field case-insensitively (with two Unicode
@@ -123,7 +148,7 @@ static const char *check_member_names(json_t *obj, const char *const *fields, si
 		for (size_t i = 0; i < n; i++) {
 			if (sqs_str_eq(key, klen, fields[i])) break;
 			if (folded_equal(key, klen, fields[i]))
-				return "a member name differs from a known field only in letter case";
+				return member_fail(key, klen, "differs from a known field only in letter case");
 		}
 	}
 	return NULL;
@@ -151,6 +176,7 @@ const char *sqs_meta_parse(json_t *root, enum sqs_msg_source src, struct sqs_met
 	int dump = src == SQS_FROM_DUMP;
 	const char *why = NULL;
 	memset(m, 0, sizeof *m);
+	has_bad_name = 0;
 	if (!json_is_object(root)) return "not a JSON object";
 	why = dump ? check_member_names(root, meta_dump_fields, N_OF(meta_dump_fields))
 		   : check_member_names(root, meta_live_fields, N_OF(meta_live_fields));
@@ -317,7 +343,7 @@ static const char *parse_attrs(json_t *root, const char *text, size_t n, int esc
 {
 	json_t *obj = member(root, "message_attributes");
 	if (!obj) return NULL;
-	if (!json_is_object(obj)) return "message_attributes is not an object";
+	if (!json_is_object(obj)) return FAIL_MEMBER("message_attributes", "not an object");
 	size_t count = json_object_size(obj);
 	if (count == 0) return NULL;
 	struct sqs_span span, key, val;
@@ -357,13 +383,13 @@ static const char *parse_dump_body(json_t *root, struct sqs_msg *m, int *oom)
 		if (ekv_buf_set(&m->body, json_string_value(v), json_string_length(v))) goto nomem;
 		return NULL;
 	}
-	if (!json_is_object(v)) return "body is neither a string nor a {\"base64\":…} object";
+	if (!json_is_object(v)) return FAIL_MEMBER("body", "neither a string nor a {\"base64\":…} object");
 	json_t *b64 = json_object_get(v, "base64");
 	if (json_object_size(v) != 1 || !is_plain_string(b64))
-		return "body object must be exactly {\"base64\":\"<base64url>\"}";
+		return FAIL_MEMBER("body", "object must be exactly {\"base64\":\"<base64url>\"}");
 	int st = ekv_b64url_decode(&m->body, json_string_value(b64), json_string_length(b64));
 	if (st == EKV_ENOMEM) goto nomem;
-	return st ? "body base64 is not unpadded base64url" : NULL;
+	return st ? FAIL_MEMBER("body", "base64 is not unpadded base64url") : NULL;
 nomem:
 	*oom = 1;
 	return "out of memory";
@@ -394,6 +420,7 @@ const char *sqs_msg_parse(json_t *root, const char *text, size_t n, enum sqs_msg
 {
 	int dump = src == SQS_FROM_DUMP;
 	*oom = 0;
+	has_bad_name = 0;
 	if (!json_is_object(root)) return "not a JSON object";
 	/* The live record has no "partition": there it is an unknown member. */
 	const char *why = check_member_names(root, msg_fields, N_OF(msg_fields) - (dump ? 0 : 1));

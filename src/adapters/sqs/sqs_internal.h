@@ -159,6 +159,9 @@ void sqs_msg_release(struct sqs_msg *m);
 const char *sqs_msg_parse(json_t *root, const char *text, size_t n, enum sqs_msg_source src,
 			  struct sqs_msg *m, int *oom);
 
+/* After a failed parse: the member the reason is about, or NULL. */
+const char *sqs_bad_member(void);
+
 /* Queue meta projection (§4.2 `sqsQueueMetaPublic`). */
 struct sqs_meta {
 	uint32_t format_version;

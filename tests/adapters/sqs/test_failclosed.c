@@ -99,7 +99,7 @@ EKV_TEST(sqs_decode_rejects_bad_message_value)
 	msg_fails("{\"message_id\":\"m\",\"message_attributes\":[]}", "message_attributes");
 	msg_fails("{\"message_id\":\"m\",\"message_attributes\":{\"a\":1,\"a\":2}}", "invalid JSON");
 	msg_fails("{\"message_id\":\"m\",\"Message_Group_Id\":\"g\"}", "letter case");
-	msg_fails("{\"message_id\":1}", "queue \"q\": message \"m\": a string member");
+	msg_fails("{\"message_id\":1}", "queue \"q\": message \"m\": member \"message_id\": not a string");
 }
 
 /* §6.1 key shapes: data keys always, side keys with the flag on; a bad
@@ -160,7 +160,7 @@ static void expect_encode_fails(const char *queue_json, const char *messages, in
 
 static void queue_json_fails(const char *json, const char *msg_part)
 {
-	expect_encode_fails(json, NULL, EKV_EINPUT, "sqs/q/_queue.json", 0, msg_part);
+	expect_encode_fails(json, NULL, EKV_EINPUT, "sqs/q/_queue.json", 1, msg_part);
 }
 
 #define QBASE "\"visibility_timeout_seconds\":30,\"message_retention_seconds\":60,\"delay_seconds\":0"
@@ -192,6 +192,12 @@ EKV_TEST(sqs_encode_rejects_invalid_queue_json)
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"fifo\":true,\"deduplication_scope\":\"bogus\"}", "deduplication_scope");
 	queue_json_fails("{\"format_version\":1,\"Name\":\"q\"}", "letter case");
 	queue_json_fails("{\"format_version\":1,\"name\":\"q\",\"delay_seconds\":\"0\"}", "int64");
+	/* the line of the offending member in an indented file */
+	expect_encode_fails("{\n  \"format_version\": 1,\n  \"name\": \"q\",\n  \"fifo\": true,\n"
+			    "  \"visibility_timeout_seconds\": 30,\n  \"delay_seconds\": \"0\"\n}", NULL,
+			    EKV_EINPUT, "sqs/q/_queue.json", 6, "member \"delay_seconds\"");
+	expect_encode_fails("{\n  \"format_version\": 1,\n  \"name\": \"q\",\n  \"fifo\": true,\n"
+			    "  \"partition_count\": 3\n}", NULL, EKV_EINPUT, "sqs/q/_queue.json", 5, "power of two");
 	expect_encode_fails("{\"format_version\":1,\"name\":\"q\"}}", NULL, EKV_EINPUT, "sqs/q/_queue.json", 1, "invalid JSON");
 	expect_encode_fails("{\"format_version\":1,\"name\":\"q\",\"name\":\"r\"}", NULL, EKV_EINPUT, "sqs/q/_queue.json", 1, "invalid JSON");
 }
