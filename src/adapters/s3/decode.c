@@ -78,6 +78,10 @@ int s3_decode_begin(struct ekv_decode_ctx *ctx, void **state, struct ekv_error *
 	if (!rc) rc = ekv_sorter_new(ctx->tmpdir, mem / 16, &s->cblobs, err);
 	if (!rc) rc = ekv_sorter_new(ctx->tmpdir, mem / 16, &s->refs, err);
 	if (!rc) rc = s3_source_new(ctx->opts->input, ctx->tmpdir, &s->src, err);
+	if (rc) {
+		s3_decode_free(s);   /* the core frees only adapters that began */
+		s = NULL;
+	}
 	*state = s;
 	return rc;
 }
