@@ -317,6 +317,7 @@ static int check_file(struct verify *v, const char *path, size_t len, const uint
 			problem_err(v, path, &e);
 			return 0;
 		}
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);   /* one pass, front to back */
 		struct ekv_sha256_ctx *sha = ekv_sha256_new();
 		if (!sha) {
 			close(fd);
