@@ -517,3 +517,19 @@ EKV_TEST(s3_meta_suffix_orphan_is_not_an_error)
 	S3FX_FILE("out/s3/b/x", "X");
 	CHECK_INT(s3fx_count_warn(&w, "s3_orphan_chunks"), 1);
 }
+
+/* D21 with --include-orphans: the chunks of a bucket without meta go to its _orphans/. */
+EKV_TEST(s3_d21_orphans_of_bucket_without_meta)
+{
+	struct s3fx s = { 0 };
+	s3fx_text(&s, "gone", 4, "residue", "x");
+	s3fx_write(&s, "in.fsm");
+	struct ekv_decode_options o;
+	struct ekv_error err;
+	s3fx_opts(&o, "in.fsm", "out", NULL);
+	o.include_orphans = 1;
+	CHECK_OK(s3fx_decode(&o, &err), &err);
+	S3FX_FILE("out/s3/gone/_orphans/residue/gen-4/u_0000000000000001_0000000000000000_0000000000000000.bin", "x");
+	CHECK(!ekv_test_file_exists("out/s3/gone/_bucket.json"));
+	CHECK(!ekv_test_file_exists("out/s3/gone/residue"));
+}
