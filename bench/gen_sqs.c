@@ -8,6 +8,7 @@
  * SQS-only snapshot encode(decode(gen)) reproduces the file byte for byte.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "gen.h"
 #include "lib/jsonw.h"
@@ -74,7 +75,46 @@ static void make_body(struct gen *g, uint64_t i, struct ekv_buf *body)
 	while (body->len < size) ekv_buf_append_byte(body, (uint8_t)('a' + gen_below(g, 26)));
 }
 
-static void make_message(struct gen *g, struct gen_queue *q, uint64_t i, struct sqs_msg *m,
+/* Attribute value JSON as the live writer stores it (json.Marshal: compact,
+ * HTML escaping on): String, Number and Binary types. */
+static int add_attr(struct sqs_msg *m, const char *name, const char *type, const char *key,
+		    const char *text)
+{
+	struct sqs_attr *a = &m->attrs[m->n_attrs];
+	struct ekv_jw w;
+	ekv_buf_init(&a->value);
+	a->name = strdup(name);
+	if (!a->name) return -1;
+	a->name_len = strlen(name);
+	m->n_attrs++;
+	ekv_jw_init(&w, &a->value, EKV_JW_PROFILE_A);
+	ekv_jw_obj_begin(&w);
+	ekv_jw_key(&w, "DataType");
+	ekv_jw_cstr(&w, type);
+	ekv_jw_key(&w, key);
+	ekv_jw_cstr(&w, text);
+	ekv_jw_obj_end(&w);
+	return ekv_jw_finish(&w);
+}
+
+/* Every 4th message carries three attributes, sorted by name. */
+static int make_attrs(struct gen *g, uint64_t i, struct sqs_msg *m)
+{
+	if (i % 4 != 1) return 0;
+	char num[24];
+	snprintf(num, sizeof num, "%llu", (unsigned long long)gen_below(g, 1000000));
+	m->attrs = calloc(3, sizeof *m->attrs);
+	if (!m->attrs) return -1;
+	m->md5_attrs = "11111111111111111111111111111111";
+	m->md5_attrs_len = 32;
+	if (add_attr(m, "bin", "Binary", "BinaryValue", "AAEC/w==") ||
+	    add_attr(m, "n<1>", "Number", "StringValue", num) ||
+	    add_attr(m, "s", "String.custom", "StringValue", "a<b & c\xe2\x80\xa8"))
+		return -1;
+	return 0;
+}
+
+static int make_message(struct gen *g, struct gen_queue *q, uint64_t i, struct sqs_msg *m,
 			 char id[33], char group[16], char dedup[24])
 {
 	uint8_t raw[16];
@@ -88,7 +128,8 @@ static void make_message(struct gen *g, struct gen_queue *q, uint64_t i, struct 
 	m->send_ts = 1700000000000ll + (int64_t)i * 7;
 	m->available_at = m->send_ts + (i % 3 == 0 ? 5000 : 0);
 	m->queue_gen = 1;
-	if (!q->meta.fifo) return;
+	if (make_attrs(g, i, m)) return -1;
+	if (!q->meta.fifo) return 0;
 	snprintf(group, 16, "g%llu", (unsigned long long)gen_below(g, 8));
 	m->group = group;
 	m->group_len = strlen(group);
@@ -102,6 +143,7 @@ static void make_message(struct gen *g, struct gen_queue *q, uint64_t i, struct 
 		m->has_partition = 1;
 		m->partition = sqs_partition_for(&q->meta, group, m->group_len);
 	}
+	return 0;
 }
 
 static int put_dedup(struct gen *g, const struct gen_queue *q, const struct sqs_msg *m,
@@ -141,7 +183,10 @@ static int put_message(struct gen *g, struct gen_queue *q, uint64_t i, struct ek
 	struct sqs_msg m;
 	char id[33], group[16], dedup[24];
 	sqs_msg_init(&m);
-	make_message(g, q, i, &m, id, group, dedup);
+	if (make_message(g, q, i, &m, id, group, dedup)) {
+		sqs_msg_release(&m);
+		return -1;
+	}
 	struct sqs_msg_place pl = { q->name, q->meta.name_len, 1, q->meta.partition_count > 1,
 				    m.partition };
 	ekv_buf_reset(v);
