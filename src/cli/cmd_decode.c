@@ -252,9 +252,10 @@ int cmd_decode(int argc, char **argv)
 	a.spill_threshold = EKV_SPILL_THRESHOLD_DEFAULT;
 	const struct option opts[] = {
 		{ "input", OPT_STRING, &a.input, "FILE", NULL,
-		  "snapshot to decode: bare EKVPBBL1 stream or a node's fsm-snap/<index>.fsm", NULL },
+		  "snapshot to decode: bare EKVPBBL1 stream or a node's fsm-snap/<index>.fsm;\n"
+		  "        required unless --input-snap-dir is given", NULL },
 		{ "output", OPT_STRING, &a.output, "DIR", NULL,
-		  "dump root; must be absent or an empty directory, never a symlink", NULL },
+		  "dump root (required); must be absent or an empty directory, never a symlink", NULL },
 		{ "adapter", OPT_STRING, &a.adapter, "LIST", "\"dynamodb,s3,redis,sqs\"",
 		  "comma list of adapters (case-sensitive) or \"all\"", NULL },
 		{ "dynamodb-bundle-mode", OPT_STRING, &a.bundle_mode, "MODE", "\"per-item\"",

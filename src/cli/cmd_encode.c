@@ -338,9 +338,9 @@ int cmd_encode(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.adapter = "dynamodb,s3,redis,sqs";
 	const struct option opts[] = {
-		{ "input", OPT_STRING, &a.input, "DIR", NULL, "dump root holding MANIFEST.json", NULL },
+		{ "input", OPT_STRING, &a.input, "DIR", NULL, "dump root holding MANIFEST.json (required)", NULL },
 		{ "output", OPT_STRING, &a.output, "FILE", NULL,
-		  ".fsm to write (temporary file + rename); must not exist yet", NULL },
+		  ".fsm to write (required; temporary file + rename); must not exist yet", NULL },
 		{ "adapter", OPT_STRING, &a.adapter, "LIST", "\"dynamodb,s3,redis,sqs\"",
 		  "comma list of adapters (case-insensitive) or \"all\"", NULL },
 		{ "last-commit-ts", OPT_STRING, &a.last_commit_ts, "TS", "MANIFEST last_commit_ts",

@@ -18,3 +18,9 @@ done
 expect_exit 1 "$EKV_BIN" decode --input-snap-dir "$T/nothing" --output "$T/x"
 expect_exit 1 "$EKV_BIN" decode --input "$T/fsm-snap/0000000000000005.fsm" --input-snap-dir "$T/fsm-snap" --output "$T/x"
 expect_exit 1 "$EKV_BIN" decode --input "$T/fsm-snap/0000000000000005.fsm" --all --output "$T/x"
+# --all carries on after a broken snapshot and exits 1 at the end.
+head -c 20 "$T/fsm-snap/0000000000000009.fsm" >"$T/fsm-snap/0000000000000007.fsm"
+expect_exit 1 "$EKV_BIN" decode --input-snap-dir "$T/fsm-snap" --all --output "$T/all2" --quiet
+[ ! -e "$T/all2/0000000000000007/MANIFEST.json" ] || fail "--all: MANIFEST.json for a broken snapshot"
+[ -f "$T/all2/000000000000000a/MANIFEST.json" ] || fail "--all stopped at the broken snapshot"
+grep -q "0000000000000007.fsm" "$T/err" || fail "--all: the broken snapshot is not named"
