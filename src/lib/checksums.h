@@ -16,9 +16,11 @@
 #define EKV_CHECKSUMS_H
 #include "buf.h"
 
-/* Longest CHECKSUMS line accepted, '\n' excluded (upstream's 8 KiB
- * scanner budget). */
-#define EKV_CHECKSUMS_LINE_MAX 8192
+/* Longest CHECKSUMS line, '\n' excluded: upstream's line scanner has an
+ * 8 KiB buffer that must hold the line and its '\n'. The tree writer
+ * refuses a path whose line would be longer, so every dump verifies with
+ * both tools. */
+#define EKV_CHECKSUMS_LINE_MAX 8191
 
 /* Appends one line, '\n' included. Returns 0 or EKV_ENOMEM. */
 int ekv_checksums_format_line(struct ekv_buf *out, const uint8_t digest[32], const void *path,

@@ -524,11 +524,20 @@ static int create_fail(struct ekv_tree *t, int e, const char *rel, struct ekv_er
 	return st;
 }
 
-/* Files created after finish would be missing from CHECKSUMS. */
+/* Files created after finish would be missing from CHECKSUMS; a path
+ * whose CHECKSUMS line would pass the readers' line cap could never
+ * verify, so it fails now (fail closed) rather than at finish. */
 static int check_open(const struct ekv_tree *t, const char *rel, struct ekv_error *err)
 {
 	if (t->finished)
 		return ekv_fail(err, EKV_EUSAGE, "\"%s\": dump tree already finished", rel);
+	size_t line = 64 + 2, esc = 0;
+	for (const char *p = rel; *p; p++, line++)
+		if (*p == '\n' || *p == '\r' || *p == '\\') esc++;
+	line += esc + (esc ? 1 : 0);
+	if (line > EKV_CHECKSUMS_LINE_MAX)
+		return ekv_fail(err, EKV_ELIMIT, "path too long for a CHECKSUMS line (%zu > %d bytes): \"%.64s...\"",
+				line, EKV_CHECKSUMS_LINE_MAX, rel);
 	return check_rel(rel, err);
 }
 
@@ -823,6 +832,9 @@ int ekv_tree_finish(struct ekv_tree *t, const void *manifest, size_t manifest_le
 	if (fsync(t->root_fd) < 0) return ekv_fail_errno(err, errno, "cannot sync \"%s\"", t->root);
 	if (t->created_root && fsync(t->parent_fd) < 0)
 		return ekv_fail_errno(err, errno, "cannot sync the parent of \"%s\"", t->root);
+	for (size_t i = 0; i < t->n_parents; i++)   /* directories we created above the root */
+		if (fsync(t->parents[i].parent_fd) < 0)
+			return ekv_fail_errno(err, errno, "cannot sync the parents of \"%s\"", t->root);
 	t->files++;
 	t->bytes += manifest_len;
 	t->finished = 1;

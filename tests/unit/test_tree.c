@@ -420,6 +420,13 @@ EKV_TEST(unsafe_components_refused)
 	}
 	CHECK_INT(count_entries("out"), 0);
 	CHECK(!ekv_test_file_exists("x"));
+	/* a path whose CHECKSUMS line would pass the 8 KiB reader cap fails closed */
+	char *deep = malloc(5000);
+	for (int i = 0; i < 4998; i++) deep[i] = i % 100 == 99 ? '/' : '\\';
+	deep[4998] = 'f';
+	deep[4999] = 0;
+	CHECK_STATUS(ekv_tree_write(t, deep, "x", 1, &err), EKV_ELIMIT, &err);
+	free(deep);
 	ekv_tree_close(t, 0);
 }
 

@@ -388,3 +388,54 @@ EKV_TEST(verify_odd_entries)
 	CHECK(saw(&s, "CHECKSUMS", "longer than"));
 	CHECK_U64(res.problems, 3);
 }
+
+/* Path of P bytes holding B backslashes, '/' every 200 bytes: its CHECKSUMS
+ * line is 1 + 64 + 2 + P + B bytes. */
+static char *backslash_path(size_t p, size_t b)
+{
+	char *s = malloc(p + 1);
+	size_t comp = 0;
+	for (size_t i = 0; i < p; i++) {
+		if (comp == 200) {
+			s[i] = '/';
+			comp = 0;
+			continue;
+		}
+		s[i] = b ? '\\' : 'd';
+		if (b) b--;
+		comp++;
+	}
+	s[p] = 0;
+	return s;
+}
+
+/* Upstream's reader takes lines up to 8191 bytes (its 8 KiB scanner holds the
+ * '\n' too); the writer refuses longer ones, the verifier reports them. */
+EKV_TEST(verify_line_cap_boundary)
+{
+	struct seen s;
+	struct ekv_verify_result res;
+	struct ekv_error err, e2 = { 0 };
+	struct ekv_buf m = EKV_BUF_INIT;
+	manifest_bytes(&m);
+	struct ekv_tree *t = NULL;
+	CHECK_OK(ekv_tree_create("out", NULL, &t, &e2), &e2);
+	char *ok = backslash_path(4090, EKV_CHECKSUMS_LINE_MAX - 67 - 4090);
+	char *over = backslash_path(4090, EKV_CHECKSUMS_LINE_MAX - 67 - 4090 + 1);
+	CHECK_OK(ekv_tree_write(t, ok, "x", 1, &e2), &e2);
+	CHECK_STATUS(ekv_tree_write(t, over, "x", 1, &e2), EKV_ELIMIT, &e2);
+	CHECK_OK(ekv_tree_finish(t, m.data, m.len, &e2), &e2);
+	ekv_tree_close(t, 0);
+	CHECK_OK(verify("out", &s, &res, &err), &err);
+	CHECK_U64(res.files_checked, 2);
+	size_t n;
+	char *sums = ekv_test_read_file("out/CHECKSUMS", &n);
+	CHECK_U64(n, strlen(sums));
+	char *second = strchr(sums, '\n') + 1;   /* after MANIFEST.json: the long path */
+	CHECK(second[0] == '\\');
+	CHECK(strchr(second, '\n') - second == EKV_CHECKSUMS_LINE_MAX);
+	free(sums);
+	free(ok);
+	free(over);
+	ekv_buf_release(&m);
+}
