@@ -491,15 +491,31 @@ static int flush_side(struct sqs_dec *d, struct held_cursor *c, struct sqs_queue
 	return out_close(&o, st, err);
 }
 
+/* "<segment>.orphan" (§4.1). The segment of a side record is base64url,
+ * so it cannot be "." or ".."; one too long for a file name (no live
+ * queue name is) takes the SHA fallback of container.md §5.2 instead of
+ * failing the decode; the key_hex lines keep the whole key. */
+static char *orphan_dir_name(const struct sqs_queue *q)
+{
+	struct ekv_buf b = EKV_BUF_INIT;
+	int st = q->seg_len + 7 <= EKV_SEGMENT_MAX ? ekv_buf_append(&b, q->seg, q->seg_len)
+						   : ekv_segment_sha_fallback(&b, q->seg, q->seg_len);
+	if (!st) st = ekv_buf_append_str(&b, ".orphan");
+	if (st) {
+		ekv_buf_release(&b);
+		return NULL;
+	}
+	size_t len;
+	return (char *)ekv_buf_detach(&b, &len);
+}
+
 static int flush_queue(struct sqs_dec *d, struct held_cursor *c, struct sqs_queue *q,
 		       struct ekv_error *err)
 {
 	char *rel = NULL;
 	uint64_t dropped = 0;
-	const char *base = q->has_meta ? q->dir : (const char *)q->seg;
-	const char *suffix = q->has_meta ? "" : ".orphan";
-	if (asprintf(&rel, "sqs/%s%s/_internals/side_records.jsonl", base, suffix) < 0)
-		return oom(err);
+	if (!q->has_meta && !q->dir && !(q->dir = orphan_dir_name(q))) return oom(err);
+	if (asprintf(&rel, "sqs/%s/_internals/side_records.jsonl", q->dir) < 0) return oom(err);
 	char *leaf = strstr(rel, "/_internals/");
 	int st = 0;
 	if (q->has_meta) {

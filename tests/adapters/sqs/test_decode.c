@@ -382,3 +382,20 @@ EKV_TEST(sqs_seg_valid_matches_strict_decoder)
 		CHECK_INT(sqs_seg_valid((const uint8_t *)s, n), strict);
 	}
 }
+
+/* An orphan side record whose queue segment is too long for a file name
+ * lands in a SHA-fallback "<…>.orphan" directory instead of failing. */
+EKV_TEST(sqs_decode_long_orphan_segment)
+{
+	struct fx_snap s = { 0 };
+	struct ekv_error err;
+	char name[3001];
+	memset(name, 'Q', 3000);
+	name[3000] = 0;
+	put_owned(&s, side_key(SQS_PFX_MSG_VIS, name, 1, 5), fx_str("m"));
+	fx_write(&s, "in.fsm");
+	CHECK_OK(fx_decode_opts("in.fsm", "out", 0, 1, 0, &err), &err);
+	CHECK(ekv_test_sh("test $(ls out/sqs | wc -l) = 1") == 0);
+	CHECK(ekv_test_sh("ls out/sqs | grep -Eq '^[0-9a-f]{32}__UVFR.*\\.orphan$'") == 0);
+	CHECK(ekv_test_sh("test -s out/sqs/*.orphan/_internals/side_records.jsonl") == 0);
+}
