@@ -35,10 +35,11 @@ sed -i '1s/^{"message_id":"\([0-9a-f]*\)"/{"message_id":"\1","message_id":"x"/' 
 grep -q "messages.jsonl" err.txt || fail "error does not name the file: $(cat err.txt)"
 
 # A snapshot with a corrupt SQS message fails closed: no MANIFEST.json.
-off=$(LC_ALL=C grep -obUaP '\x00SM\x01' a.fsm | head -1 | cut -d: -f1)
+# The message magic is 00 'S' 'M' 01 followed by the JSON; overwrite the 'M'.
+off=$(LC_ALL=C grep -obUa $'SM\x01{"message_id"' a.fsm | head -1 | cut -d: -f1)
 [ -n "$off" ] || fail "no message magic found in a.fsm"
 cp a.fsm bad.fsm
-printf 'X' | dd of=bad.fsm bs=1 seek=$((off + 2)) conv=notrunc status=none || fail "dd"
+printf 'X' | dd of=bad.fsm bs=1 seek=$((off + 1)) conv=notrunc status=none || fail "dd"
 "$EKV_BIN" decode --input bad.fsm --output d4 >/dev/null 2>err2.txt && fail "corrupt snapshot decoded"
 [ -e d4/MANIFEST.json ] && fail "MANIFEST.json written for a failed decode"
 grep -q "magic" err2.txt || fail "error does not say magic: $(cat err2.txt)"
