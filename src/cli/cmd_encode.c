@@ -332,6 +332,93 @@ static int run_encode(const struct encode_args *a, unsigned mask, int has_ts, ui
 	return rc;
 }
 
+struct encode_job {
+	const struct encode_args *a;
+	unsigned mask;
+	int has_ts;
+	uint64_t ts;
+	char *out_dir, *out_base, *scratch_dir;
+	char **tmp_before, **scratch_before;
+	int output_existed, info_existed;
+};
+
+static int encode_job_run(void *ud)
+{
+	struct encode_job *j = ud;
+	return run_encode(j->a, j->mask, j->has_ts, j->ts);
+}
+
+static int path_exists(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+/* Removes the entries with prefix that appeared in dir during the run. */
+static void remove_new_entries(const char *dir, const char *prefix, char **before)
+{
+	char **now = cli_list_prefixed(dir, prefix);
+	for (char **p = now; p && *p; p++) {
+		if (cli_list_has(before, *p)) continue;
+		size_t n = strlen(dir) + strlen(*p) + 2;
+		char *full = malloc(n);
+		if (!full) continue;
+		snprintf(full, n, "%s/%s", dir, *p);
+		cli_remove_tree(full, 0);
+		free(full);
+	}
+	cli_list_free(now);
+}
+
+/* After Ctrl-C: the temporary .fsm, self-test scratch trees, and an
+ * output or sidecar that did not exist before this run. */
+static void encode_job_cleanup(void *ud)
+{
+	struct encode_job *j = ud;
+	char *tmp_prefix = path_with_suffix(j->out_base, ".tmp-");
+	if (tmp_prefix) remove_new_entries(j->out_dir, tmp_prefix, j->tmp_before);
+	free(tmp_prefix);
+	remove_new_entries(j->scratch_dir, "encode-self-test-", j->scratch_before);
+	char *info = path_with_suffix(j->a->output, ".encode_info.json");
+	if (!j->output_existed) unlink(j->a->output);
+	if (info && !j->info_existed) unlink(info);
+	free(info);
+}
+
+static int encode_guarded(const struct encode_args *a, unsigned mask, int has_ts, uint64_t ts)
+{
+	struct encode_job j = { a, mask, has_ts, ts, NULL, NULL, NULL, NULL, NULL, 0, 0 };
+	const char *slash = strrchr(a->output, '/');
+	j.out_dir = slash ? strndup(a->output, slash == a->output ? 1 : (size_t)(slash - a->output))
+			  : strdup(".");
+	j.out_base = strdup(slash ? slash + 1 : a->output);
+	const char *scratch = a->tmpdir && *a->tmpdir ? a->tmpdir
+			    : a->scratch_root && *a->scratch_root ? a->scratch_root : NULL;
+	j.scratch_dir = scratch ? strdup(scratch) : j.out_dir ? strdup(j.out_dir) : NULL;
+	if (!j.out_dir || !j.out_base || !j.scratch_dir) {
+		free(j.out_dir);
+		free(j.out_base);
+		free(j.scratch_dir);
+		fprintf(stderr, "ekvbackup encode: out of memory\n");
+		return ENCODE_EXIT_ENV;
+	}
+	char *tmp_prefix = path_with_suffix(j.out_base, ".tmp-");
+	j.tmp_before = tmp_prefix ? cli_list_prefixed(j.out_dir, tmp_prefix) : NULL;
+	free(tmp_prefix);
+	j.scratch_before = cli_list_prefixed(j.scratch_dir, "encode-self-test-");
+	j.output_existed = path_exists(a->output);
+	char *info = path_with_suffix(a->output, ".encode_info.json");
+	j.info_existed = info ? path_exists(info) : 1;
+	free(info);
+	int rc = cli_run_guarded(encode_job_run, encode_job_cleanup, &j);
+	cli_list_free(j.tmp_before);
+	cli_list_free(j.scratch_before);
+	free(j.out_dir);
+	free(j.out_base);
+	free(j.scratch_dir);
+	return rc;
+}
+
 int cmd_encode(int argc, char **argv)
 {
 	struct encode_args a;
@@ -387,5 +474,5 @@ int cmd_encode(int argc, char **argv)
 				a.last_commit_ts);
 		return ENCODE_EXIT_ENV;
 	}
-	return run_encode(&a, mask, a.last_commit_ts != NULL, ts);
+	return encode_guarded(&a, mask, a.last_commit_ts != NULL, ts);
 }
