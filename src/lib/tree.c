@@ -378,7 +378,7 @@ static int open_root(struct ekv_tree *t, struct ekv_error *err)
 	}
 	if (!st) t->owns_contents = 1;
 	/* "." or "..": find the real parent so the tmpdir lands beside */
-	if (!st && (!strcmp(t->root_name, ".") || !strcmp(t->root_name, ".."))) {
+	if (!st && t->root_name && (!strcmp(t->root_name, ".") || !strcmp(t->root_name, ".."))) {
 		char *abs = fd_path(t->root_fd);
 		const char *base = abs ? strrchr(abs, '/') + 1 : "";
 		char *nm = strdup(*base ? base : "root");
@@ -1061,10 +1061,11 @@ int ekv_list_dir(int dirfd, const char *display_path, struct ekv_dirlist *out,
 	if (!st && out->n) {
 		qsort(out->names, out->n, sizeof *out->names, name_cmp);
 		out->types = malloc(out->n);
-		if (!out->types) st = ekv_fail(err, EKV_ENOMEM, "out of memory");
-		/* d_type is not reliable on every file system: lstat each entry */
-		for (size_t i = 0; !st && i < out->n; i++)
-			out->types[i] = lstat_type(dirfd, out->names[i]);
+		if (!out->types)
+			st = ekv_fail(err, EKV_ENOMEM, "out of memory");
+		else   /* d_type is not reliable on every file system: lstat each entry */
+			for (size_t i = 0; i < out->n; i++)
+				out->types[i] = lstat_type(dirfd, out->names[i]);
 	}
 	closedir(d);
 	if (st) ekv_dirlist_free(out);

@@ -489,7 +489,6 @@ int ekv_verify(const char *root, ekv_problem_fn problem_cb, void *ud, struct ekv
 	st = read_checksums(&v);
 	if (st > 0) goto out;
 	if (st < 0) have_sums = 0;
-	st = 0;
 	if ((st = ekv_sorter_finish(v.listed, err))) goto out;
 	if ((st = ekv_sorter_finish(v.present, err))) goto out;
 	if (have_sums) {
