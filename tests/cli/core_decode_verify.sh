@@ -13,3 +13,9 @@ chmod u+w "$T/dump/MANIFEST.json"
 printf ' ' >>"$T/dump/MANIFEST.json"
 expect_exit 1 "$EKV_BIN" verify "$T/dump"
 grep -q "MANIFEST.json" "$T/out" "$T/err" || fail "verify did not name the altered file"
+# No progress line when stderr is not a terminal.
+rm -rf "$T/dump2"
+expect_exit 0 "$EKV_BIN" decode --input "$T/s.fsm" --output "$T/dump2"
+! grep -q $'\r' "$T/err" || fail "progress written to a non-tty stderr"
+# A missing root is a problem (1), not a usage error.
+expect_exit 1 "$EKV_BIN" verify "$T/no-such-dump"
