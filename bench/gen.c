@@ -127,17 +127,28 @@ static int put_version(struct gen *g, const void *key, size_t klen, uint64_t ts,
 	return ekv_sorter_add(g->sorter, g->key.data, g->key.len, g->val.data, g->val.len, &g->err);
 }
 
+/* Random bytes from the mix stream: older versions get bodies no adapter
+ * could parse, so a decoder that routes them (instead of skipping them,
+ * D1) fails or writes a different tree. */
+static int put_garbage_version(struct gen *g, const void *key, size_t klen, uint64_t ts,
+			       size_t blen)
+{
+	uint8_t body[256];
+	if (blen > sizeof body) blen = sizeof body;
+	for (size_t i = 0; i < blen; i++) body[i] = (uint8_t)rng_next(&g->mix);
+	return put_version(g, key, klen, ts, 0, body, blen);
+}
+
 /* --with-versions: about one live key in eight gets 1-2 older versions,
  * and one in sixteen a deleted sibling key (tombstone + older versions)
  * that must never reach an adapter. */
-static int add_version_mix(struct gen *g, const void *key, size_t klen, const void *body,
-			   size_t blen)
+static int add_version_mix(struct gen *g, const void *key, size_t klen, size_t blen)
 {
 	int rc;
 	if (rng_below(&g->mix, 8) == 0) {
 		uint64_t n = 1 + rng_below(&g->mix, 2);
 		for (uint64_t i = 1; i <= n; i++) {
-			if ((rc = put_version(g, key, klen, g->ts - i * 3, 0, body, blen))) return rc;
+			if ((rc = put_garbage_version(g, key, klen, g->ts - i * 3, blen))) return rc;
 			g->superseded++;
 		}
 	}
@@ -149,7 +160,7 @@ static int add_version_mix(struct gen *g, const void *key, size_t klen, const vo
 		}
 		rc = put_version(g, dk.data, dk.len, g->ts - 1, 1, "", 0);
 		for (uint64_t i = 2; !rc && i <= 3; i++) {
-			rc = put_version(g, dk.data, dk.len, g->ts - i * 5, 0, body, blen);
+			rc = put_garbage_version(g, dk.data, dk.len, g->ts - i * 5, blen);
 			g->superseded++;
 		}
 		g->tombstones++;
@@ -164,7 +175,7 @@ int gen_put(struct gen *g, const void *key, size_t klen, const void *body, size_
 	int rc = put_version(g, key, klen, g->ts, 0, body, blen);
 	if (rc) return rc;
 	g->live++;
-	return g->with_versions ? add_version_mix(g, key, klen, body, blen) : 0;
+	return g->with_versions ? add_version_mix(g, key, klen, blen) : 0;
 }
 
 /* --with-internal: records of the core's internal prefixes (counted as
@@ -183,7 +194,7 @@ static int add_internal(struct gen *g, uint64_t records)
 		size_t blen = (size_t)rng_below(&g->mix, sizeof body);
 		for (size_t j = 0; j < blen; j++) body[j] = (uint8_t)rng_next(&g->mix);
 		int rc = put_version(g, key, (size_t)len, g->ts, 0, body, blen);
-		if (!rc && g->with_versions) rc = add_version_mix(g, key, (size_t)len, body, blen);
+		if (!rc && g->with_versions) rc = add_version_mix(g, key, (size_t)len, blen);
 		if (rc) return rc;
 		if (unknown) g->unknown++;
 		else g->internal++;
