@@ -52,12 +52,20 @@ static const char *printable(char *dst, size_t cap, const uint8_t *p, size_t n)
 	return dst;
 }
 
+/* D14: the item sorter and the per-table path sorter are alive together
+ * at finish; each gets half the threshold so the pair stays within it. */
+static size_t sorter_budget(const struct ekv_decode_ctx *ctx)
+{
+	uint64_t half = ctx->spill_threshold / 2;
+	return (size_t)(half ? half : 1);
+}
+
 int ddb_decode_begin(struct ekv_decode_ctx *ctx, void **state, struct ekv_error *err)
 {
 	struct ddb_dec *d = calloc(1, sizeof *d);
 	if (!d) return ekv_fail(err, EKV_ENOMEM, "dynamodb: out of memory");
 	d->ctx = ctx;
-	int rc = ekv_sorter_new(ctx->tmpdir, (size_t)ctx->spill_threshold, &d->items, err);
+	int rc = ekv_sorter_new(ctx->tmpdir, sorter_budget(ctx), &d->items, err);
 	if (rc) {
 		free(d);
 		return rc;
@@ -509,7 +517,7 @@ static int run_table(struct table_job *j, struct cursor *c, struct ekv_error *er
 	j->source = j->schema.migrating_from_generation;
 	j->has_source = j->source != 0 && j->source != j->active;
 	if ((rc = write_schema(j, err)) != 0) return rc;
-	if ((rc = ekv_sorter_new(j->d->ctx->tmpdir, (size_t)j->d->ctx->spill_threshold, &j->paths, err)))
+	if ((rc = ekv_sorter_new(j->d->ctx->tmpdir, sorter_budget(j->d->ctx), &j->paths, err)))
 		return rc;
 	while (cursor_at(c, t->seg, t->seg_len)) {
 		if ((rc = collect_item(j, c->v, c->vn, err)) != 0) return rc;
