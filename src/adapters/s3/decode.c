@@ -316,10 +316,14 @@ static int on_manifest(struct s3_state *s, const struct ekv_record *rec, struct 
 		s3_manifest_release(&m);
 		if (rc) ekv_error_set_key(err, rec->key, rec->key_len);
 	}
+	/* value: BE64(record offset) so finish-time errors can name it, then the JSON */
+	struct ekv_buf val = EKV_BUF_INIT;
 	if (!rc && (obj_prefix(&prefix, &bucket, gen, object.data, object.len) ||
-		    ekv_buf_append_byte(&tail, 1)))
+		    ekv_buf_append_byte(&tail, 1) || ekv_buf_append_be64(&val, rec->offset) ||
+		    ekv_buf_append(&val, rec->value, rec->value_len)))
 		rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
-	if (!rc) rc = add_obj_record(s, &prefix, &tail, rec->value, rec->value_len, err);
+	if (!rc) rc = add_obj_record(s, &prefix, &tail, val.data, val.len, err);
+	ekv_buf_release(&val);
 	if (!rc) rc = note_object(s, &bucket, gen, &object, 1, err);
 	ekv_buf_release(&bucket);
 	ekv_buf_release(&object);

@@ -28,6 +28,7 @@ struct obj_group {
 	struct s3_bucket *b;
 	enum obj_status status;
 	int has_manifest;
+	uint64_t manifest_offset;       /* snapshot offset of the manifest record */
 	struct s3_manifest m;
 	size_t *order;                  /* manifest parts sorted by part_no */
 	size_t cur;                     /* index into order of the part being read */
@@ -71,7 +72,9 @@ static int oom(struct ekv_error *err)
 
 static int group_fail(struct obj_group *g, struct ekv_error *err, const char *what)
 {
-	return s3_fail_obj(err, EKV_EDATA, g->bucket.data, g->bucket.len, g->key.data, g->key.len, what);
+	int rc = s3_fail_obj(err, EKV_EDATA, g->bucket.data, g->bucket.len, g->key.data, g->key.len, what);
+	if (g->has_manifest) ekv_error_set_offset(err, g->manifest_offset);
+	return rc;
 }
 
 /* ---- decisions stream (names.c) ---- */
@@ -144,7 +147,9 @@ static int on_manifest(struct walk *w, const uint8_t *v, size_t vl, struct ekv_e
 {
 	struct obj_group *g = &w->g;
 	if (g->status != ST_LIVE) return 0;
-	int rc = s3_manifest_parse(v, vl, &g->m, err);
+	if (vl < 8) return group_fail(g, err, "internal: bad manifest index");
+	g->manifest_offset = ekv_be64(v);
+	int rc = s3_manifest_parse(v + 8, vl - 8, &g->m, err);
 	if (rc) return rc;
 	g->has_manifest = 1;
 	size_t n = g->m.n_parts;

@@ -144,6 +144,7 @@ EKV_TEST(s3_no_temp_files_left)
 	CHECK_STATUS(s3fx_decode(&o, &err), EKV_EDATA, &err);
 	CHECK(s3fx_sh_ok("test ! -e out2 || test -z \"$(find out2 -mindepth 1)\""));
 	CHECK(err.has_key && err.key_len == 8 && memcmp(err.key, "z/broken", 8) == 0);
+	CHECK(err.has_offset);   /* the manifest record's offset */
 }
 
 /* A 4.2 KiB key of 200-byte segments keeps its natural (deep) path; one of
