@@ -601,6 +601,8 @@ static int encode_item_dir(struct table_enc *t, int fd, const char *display, int
 				rc = input_error(err, path, 0, "dynamodb: per-item entry in a jsonl dump%s%s", "", "");
 			else if (is_bundle_name(name))
 				rc = encode_bundle_file(t, fd, name, path, err);
+			else if (is_jsonl)      /* not silently skipped: it would lose items */
+				rc = input_error(err, path, 0, "dynamodb: unexpected bundle part name%s%s", "", "");
 		} else if (l.types[i] == DT_DIR) {
 			if (hash_dir) {
 				rc = input_error(err, path, 0, "dynamodb: unexpected nested directory%s%s", "", "");

@@ -229,5 +229,9 @@ EKV_TEST(bundle_problems)
 	put("d/dynamodb/t/items/a.json", "{\"h\":{\"S\":\"b\"}}");
 	expect_encode_fail(EKV_EINPUT, "dynamodb/t/items/a.json", "jsonl dump");
 	ekv_test_sh("rm d/dynamodb/t/items/a.json");
+	put("d/dynamodb/t/items/extra.jsonl", "{\"h\":{\"S\":\"c\"}}\n");
+	expect_encode_fail(EKV_EINPUT, "dynamodb/t/items/extra.jsonl", "bundle part name");
+	ekv_test_sh("rm d/dynamodb/t/items/extra.jsonl");
+	put("d/dynamodb/t/items/notes.txt", "skipped");
 	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
 }
