@@ -116,52 +116,56 @@ static int validate_schema_body(const uint8_t *body, size_t n, struct ekv_error 
 	return rc;
 }
 
-static int handle_table(struct ddb_dec *d, const struct ekv_record *rec, struct ekv_error *err)
+/* §2.6/§6.1 checks of a schema record; name receives the decoded table name. */
+static int check_table_record(const struct ekv_record *rec, struct ekv_buf *name, struct ekv_error *err)
 {
 	const uint8_t *seg = rec->key + rec->prefix_len;
 	size_t seg_len = rec->key_len - rec->prefix_len;
-	if (seg_len == 0)
-		return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len,
-				    "dynamodb: schema key with empty table segment");
-	struct ekv_buf name = EKV_BUF_INIT;
-	if (ekv_b64url_decode(&name, (const char *)seg, seg_len)) {
-		ekv_buf_release(&name);
-		return ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len,
-				    "dynamodb: schema key table segment is not base64url");
-	}
-	int rc = EKV_OK;
-	if (is_dot_name(name.data, name.len)) {     /* D16: would escape dynamodb/ */
-		rc = ekv_fail_key(err, EKV_EUNSAFE, rec->key, rec->key_len,
-				  "dynamodb: table named \"%s\" cannot be written safely (D16)",
-				  (const char *)name.data);
-	} else if (!has_magic(rec, DDB_SCHEMA_MAGIC)) {
-		rc = ekv_fail_key(err, EKV_EDATA, rec->key, rec->key_len,
-				  "dynamodb: invalid !ddb|meta|table value: missing magic prefix");
-	} else if ((rc = validate_schema_body(rec->value + DDB_MAGIC_LEN, rec->value_len - DDB_MAGIC_LEN,
-					      err)) != 0) {
-		ekv_error_set_key(err, rec->key, rec->key_len);
-	}
-	if (!rc && d->n_tables == d->cap_tables) {
+	const char *why = NULL;
+	int code = EKV_EDATA;
+	if (seg_len == 0) why = "schema key with empty table segment";
+	else if (ekv_b64url_decode(name, (const char *)seg, seg_len)) why = "schema key table segment is not base64url";
+	else if (is_dot_name(name->data, name->len)) {
+		why = "a table named \".\" or \"..\" cannot be written inside dynamodb/ (D16)";
+		code = EKV_EUNSAFE;
+	} else if (!has_magic(rec, DDB_SCHEMA_MAGIC)) why = "invalid !ddb|meta|table value: missing magic prefix";
+	if (why) return ekv_fail_key(err, code, rec->key, rec->key_len, "dynamodb: %s", why);
+	int rc = validate_schema_body(rec->value + DDB_MAGIC_LEN, rec->value_len - DDB_MAGIC_LEN, err);
+	if (rc) ekv_error_set_key(err, rec->key, rec->key_len);
+	return rc;
+}
+
+/* Keeps the schema record until finish (schemas arrive after their items). */
+static int keep_table(struct ddb_dec *d, const struct ekv_record *rec, struct ekv_buf *name,
+		      struct ekv_error *err)
+{
+	if (d->n_tables == d->cap_tables) {
 		size_t cap = d->cap_tables ? d->cap_tables * 2 : 8;
 		void *p = realloc(d->tables, cap * sizeof *d->tables);
-		if (!p) rc = ekv_fail(err, EKV_ENOMEM, "dynamodb: out of memory");
-		else d->tables = p, d->cap_tables = cap;
+		if (!p) return ekv_fail(err, EKV_ENOMEM, "dynamodb: out of memory");
+		d->tables = p;
+		d->cap_tables = cap;
 	}
-	if (!rc) {
-		struct ddb_table_rec *t = &d->tables[d->n_tables];
-		memset(t, 0, sizeof *t);
-		t->seg = dup_bytes(seg, seg_len);
-		t->seg_len = seg_len;
-		t->name = ekv_buf_detach(&name, &t->name_len);
-		t->body = dup_bytes(rec->value + DDB_MAGIC_LEN, rec->value_len - DDB_MAGIC_LEN);
-		t->body_len = rec->value_len - DDB_MAGIC_LEN;
-		t->key = dup_bytes(rec->key, rec->key_len);
-		t->key_len = rec->key_len;
-		t->offset = rec->offset;
-		d->n_tables++;
-		if (!t->seg || !t->name || !t->body || !t->key)
-			rc = ekv_fail(err, EKV_ENOMEM, "dynamodb: out of memory");
-	}
+	struct ddb_table_rec *t = &d->tables[d->n_tables++];
+	memset(t, 0, sizeof *t);
+	t->seg_len = rec->key_len - rec->prefix_len;
+	t->seg = dup_bytes(rec->key + rec->prefix_len, t->seg_len);
+	t->name = ekv_buf_detach(name, &t->name_len);
+	t->body_len = rec->value_len - DDB_MAGIC_LEN;
+	t->body = dup_bytes(rec->value + DDB_MAGIC_LEN, t->body_len);
+	t->key_len = rec->key_len;
+	t->key = dup_bytes(rec->key, rec->key_len);
+	t->offset = rec->offset;
+	if (!t->seg || !t->name || !t->body || !t->key)
+		return ekv_fail(err, EKV_ENOMEM, "dynamodb: out of memory");
+	return EKV_OK;
+}
+
+static int handle_table(struct ddb_dec *d, const struct ekv_record *rec, struct ekv_error *err)
+{
+	struct ekv_buf name = EKV_BUF_INIT;
+	int rc = check_table_record(rec, &name, err);
+	if (!rc) rc = keep_table(d, rec, &name, err);
 	ekv_buf_release(&name);
 	return rc;
 }
