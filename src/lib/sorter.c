@@ -8,6 +8,10 @@
 #include "sorter.h"
 #include "util.h"
 
+/* At most this many spilled runs exist at once (see compact_runs). */
+#define SORTER_FANIN 16
+#define RUN_BUF (64u << 10)
+
 /* In-memory batch: records appended to one arena as
  * LE64(klen) LE64(vlen) key value; `offs` indexes them. */
 struct batch {
@@ -30,6 +34,7 @@ struct ekv_sorter {
 	struct batch mem;
 	struct run *runs;
 	unsigned n_runs;
+	unsigned spills;             /* batches written to disk so far */
 	uint64_t count;
 	int finished;
 	int last;                    /* source returned last time, -1 none; n_runs = memory */
@@ -89,7 +94,10 @@ static int write_all(FILE *f, const void *p, size_t n)
 	return fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
-static int spill(struct ekv_sorter *s, struct ekv_error *err)
+static int compact_runs(struct ekv_sorter *s, struct ekv_error *err);
+
+/* Creates an unlinked spill file in tmpdir and appends it as the newest run. */
+static int new_run(struct ekv_sorter *s, struct run **out, struct ekv_error *err)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/.ekvsort-XXXXXX", s->tmpdir);
@@ -101,26 +109,49 @@ static int spill(struct ekv_sorter *s, struct ekv_error *err)
 		close(fd);
 		return ekv_fail_errno(err, errno, "sorter: fdopen");
 	}
+	setvbuf(f, NULL, _IOFBF, RUN_BUF);
 	struct run *r = realloc(s->runs, (s->n_runs + 1) * sizeof *r);
 	if (!r) {
 		fclose(f);
 		return ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
 	}
 	s->runs = r;
-	memset(&r[s->n_runs], 0, sizeof *r);
-	r[s->n_runs].f = f;
-	ekv_buf_init(&r[s->n_runs].cur);
-	s->n_runs++;
+	r = &s->runs[s->n_runs++];
+	memset(r, 0, sizeof *r);
+	r->f = f;
+	ekv_buf_init(&r->cur);
+	*out = r;
+	return EKV_OK;
+}
+
+static int put_record(FILE *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+		      struct ekv_error *err)
+{
+	uint8_t hdr[16];
+	ekv_put_le64(hdr, kl);
+	ekv_put_le64(hdr + 8, vl);
+	if (write_all(f, hdr, 16) || write_all(f, k, kl) || write_all(f, v, vl))
+		return ekv_fail_errno(err, errno ? errno : EIO, "sorter: writing spill file");
+	return EKV_OK;
+}
+
+static int spill(struct ekv_sorter *s, struct ekv_error *err)
+{
+	struct run *r;
+	int rc = new_run(s, &r, err);
+	if (rc) return rc;
+	s->spills++;
 	sort_batch(&s->mem);
 	for (size_t i = 0; i < s->mem.n; i++) {
 		const uint8_t *p = s->mem.arena.data + s->mem.offs[i];
 		size_t rec = 16 + (size_t)ekv_le64(p) + (size_t)ekv_le64(p + 8);
-		if (write_all(f, p, rec))
+		if (write_all(r->f, p, rec))
 			return ekv_fail_errno(err, errno ? errno : EIO, "sorter: writing spill file");
 	}
-	if (fflush(f) != 0) return ekv_fail_errno(err, errno, "sorter: writing spill file");
+	if (fflush(r->f) != 0) return ekv_fail_errno(err, errno, "sorter: writing spill file");
 	ekv_buf_reset(&s->mem.arena);
 	s->mem.n = 0;
+	if (s->n_runs >= SORTER_FANIN) return compact_runs(s, err);
 	return EKV_OK;
 }
 
@@ -170,19 +201,24 @@ static int run_advance(struct run *r, struct ekv_error *err)
 	return EKV_OK;
 }
 
+static int rewind_runs(struct ekv_sorter *s, struct ekv_error *err)
+{
+	for (unsigned i = 0; i < s->n_runs; i++) {
+		struct run *r = &s->runs[i];
+		if (fflush(r->f) != 0 || fseek(r->f, 0, SEEK_SET) != 0)
+			return ekv_fail_errno(err, errno, "sorter: rewind");
+		int rc = run_advance(r, err);
+		if (rc) return rc;
+	}
+	return EKV_OK;
+}
+
 int ekv_sorter_finish(struct ekv_sorter *s, struct ekv_error *err)
 {
 	if (s->finished) return EKV_OK;
 	s->finished = 1;
 	sort_batch(&s->mem);
-	for (unsigned i = 0; i < s->n_runs; i++) {
-		struct run *r = &s->runs[i];
-		if (fseek(r->f, 0, SEEK_SET) != 0) return ekv_fail_errno(err, errno, "sorter: rewind");
-		setvbuf(r->f, NULL, _IOFBF, 1 << 20);
-		int rc = run_advance(r, err);
-		if (rc) return rc;
-	}
-	return EKV_OK;
+	return rewind_runs(s, err);
 }
 
 /* Current record of source i (runs first, then memory); 0 if exhausted. */
@@ -258,6 +294,59 @@ static int advance_last(struct ekv_sorter *s, struct ekv_error *err)
 	return EKV_OK;
 }
 
+static void free_runs(struct ekv_sorter *s)
+{
+	for (unsigned i = 0; i < s->n_runs; i++) {
+		if (s->runs[i].f) fclose(s->runs[i].f);
+		ekv_buf_release(&s->runs[i].cur);
+	}
+	free(s->runs);
+	s->runs = NULL;
+	s->n_runs = 0;
+	free(s->heap);
+	s->heap = NULL;
+	s->heap_n = 0;
+}
+
+/* Merges every spilled run into one (the memory batch is empty here), so
+ * at most SORTER_FANIN runs, each with one buffer and one record, are
+ * ever open: memory stays flat however much is sorted. */
+static int compact_runs(struct ekv_sorter *s, struct ekv_error *err)
+{
+	int rc = rewind_runs(s, err);
+	if (!rc) rc = heap_build(s, err);
+	FILE *out = NULL;
+	if (!rc) {
+		struct run *r;
+		unsigned keep = s->n_runs;
+		rc = new_run(s, &r, err);
+		out = rc ? NULL : r->f;
+		r->f = NULL;
+		s->n_runs = keep;      /* the new run joins after the merge */
+	}
+	while (!rc && s->heap_n) {
+		const uint8_t *k, *v;
+		size_t kl, vl;
+		source_peek(s, s->heap[0], &k, &kl, &v, &vl);
+		rc = put_record(out, k, kl, v, vl, err);
+		if (!rc) rc = advance_last(s, err);
+	}
+	if (!rc && fflush(out) != 0) rc = ekv_fail_errno(err, errno, "sorter: writing spill file");
+	struct run merged = { .f = out };
+	ekv_buf_init(&merged.cur);
+	ekv_buf_release(&s->runs[s->n_runs].cur);
+	free_runs(s);
+	if (!out) return rc;
+	s->runs = malloc(sizeof *s->runs);
+	if (!s->runs) {
+		fclose(out);
+		return rc ? rc : ekv_fail(err, EKV_ENOMEM, "sorter: out of memory");
+	}
+	s->runs[0] = merged;
+	s->n_runs = 1;
+	return rc;
+}
+
 int ekv_sorter_next(struct ekv_sorter *s, const uint8_t **key, size_t *klen,
 		    const uint8_t **val, size_t *vlen, struct ekv_error *err)
 {
@@ -281,18 +370,13 @@ uint64_t ekv_sorter_count(const struct ekv_sorter *s)
 
 unsigned ekv_sorter_spills(const struct ekv_sorter *s)
 {
-	return s->n_runs;
+	return s->spills;
 }
 
 void ekv_sorter_free(struct ekv_sorter *s)
 {
 	if (!s) return;
-	for (unsigned i = 0; i < s->n_runs; i++) {
-		if (s->runs[i].f) fclose(s->runs[i].f);
-		ekv_buf_release(&s->runs[i].cur);
-	}
-	free(s->runs);
-	free(s->heap);
+	free_runs(s);
 	ekv_buf_release(&s->mem.arena);
 	free(s->mem.offs);
 	free(s->tmpdir);
