@@ -77,7 +77,7 @@ EKV_TEST(compaction_keeps_order_and_bounds_runs)
 	size_t kl, vl;
 	int n = 0, rc, prev_key = -1, prev_fill = -1;
 	while ((rc = ekv_sorter_next(s, &k, &kl, &v, &vl, &err)) == 1) {
-		int key = atoi((const char *)k) , fill = v[0];
+		int key = (k[0] - 48) * 100 + (k[1] - 48) * 10 + (k[2] - 48), fill = v[0];
 		CHECK(kl == 3 && vl == sizeof big && v[vl - 1] == v[0]);
 		CHECK(key >= prev_key);
 		if (key == prev_key) CHECK(fill > prev_fill);   /* stable through compaction */
