@@ -52,6 +52,7 @@ enum ekv_status {
 	EKV_ECHECKSUM,       /* verify: CHECKSUMS mismatch, missing or extra file */
 	EKV_EKEYMAP,         /* KEYMAP.jsonl invalid */
 	EKV_ESELFTEST,       /* encode: round-trip self-test differs */
+	EKV_ECANCELED,       /* the caller's cancel flag was raised (e.g. SIGINT) */
 	EKV_STATUS_COUNT
 };
 
@@ -134,6 +135,7 @@ struct ekv_decode_options {
 	int pending_ttl_cap_set;              /* 0 = use the default */
 	uint64_t spill_threshold;             /* D14: bytes of held state before spilling; 0 = default */
 	int keep_partial;                     /* leave a failed run's files for debugging */
+	const volatile int *cancel;           /* non-zero stops the run cleanly (EKV_ECANCELED) */
 	ekv_warn_fn warn;
 	void *warn_ud;
 	ekv_progress_fn progress;
@@ -168,6 +170,7 @@ struct ekv_encode_options {
 	uint64_t last_commit_ts;
 	int self_test;                /* decode the result and compare trees */
 	int node_format;              /* D3: write the EKVTHLC1 wrapper + CRC32C footer */
+	const volatile int *cancel;   /* non-zero stops the run cleanly (EKV_ECANCELED) */
 	ekv_progress_fn progress;
 	void *progress_ud;
 };

@@ -163,6 +163,8 @@ static int read_all(struct decoder *d, struct ekv_reader *r, uint64_t total_size
 	int rc;
 	uint64_t n = 0;
 	while ((rc = ekv_reader_next(r, &e, err)) == 1) {
+		if (d->opts->cancel && *d->opts->cancel)
+			return ekv_fail(err, EKV_ECANCELED, "decode canceled");
 		if ((rc = handle_entry(d, &e, err))) return rc;
 		if (d->opts->progress && (++n & 4095) == 0)
 			d->opts->progress(d->opts->progress_ud, ekv_reader_bytes_read(r), total_size,

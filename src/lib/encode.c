@@ -171,6 +171,10 @@ static int write_stream(struct encode_run *r, int fd, struct ekv_error *err)
 	int have_prev = 0, n;
 	uint64_t count = 0;
 	while ((n = ekv_sorter_next(r->enc.sorter, &k, &kl, &v, &vl, err)) == 1) {
+		if (r->opts->cancel && *r->opts->cancel) {
+			rc = ekv_fail(err, EKV_ECANCELED, "encode canceled");
+			break;
+		}
 		if (have_prev && kl == prev.len && memcmp(k, prev.data, kl) == 0) {
 			rc = ekv_fail_key(err, EKV_EDUPLICATE, k, kl - 8,
 					  "the dump produces the same key twice");
@@ -259,8 +263,10 @@ static int encode_run(struct encode_run *r, struct ekv_error *err)
 	else ekv_dirname(o->output, &r->tmpdir);
 	r->enc.ts = r->ts;
 	if ((rc = ekv_sorter_new((char *)r->tmpdir.data, 0, &r->enc.sorter, err))) return rc;
-	for (int i = 0; i < EKV_ADAPTER_COUNT && !rc; i++)
-		if (r->selected & (1u << encode_order[i])) rc = run_adapter(r, encode_order[i], err);
+	for (int i = 0; i < EKV_ADAPTER_COUNT && !rc; i++) {
+		if (o->cancel && *o->cancel) rc = ekv_fail(err, EKV_ECANCELED, "encode canceled");
+		else if (r->selected & (1u << encode_order[i])) rc = run_adapter(r, encode_order[i], err);
+	}
 	if (!rc) rc = write_temp(r, err);
 	if (!rc && o->self_test)
 		rc = ekv_encode_self_test(o, &r->manifest, r->selected, r->ts, (char *)r->temp_path.data,

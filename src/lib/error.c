@@ -31,6 +31,7 @@ static const char *const status_names[EKV_STATUS_COUNT] = {
 	[EKV_ECHECKSUM] = "checksum-mismatch",
 	[EKV_EKEYMAP] = "invalid-keymap",
 	[EKV_ESELFTEST] = "self-test-mismatch",
+	[EKV_ECANCELED] = "canceled",
 };
 
 const char *ekv_status_name(enum ekv_status st)
