@@ -32,6 +32,7 @@ static int wire_fail(struct wire *w, const char *why)
 static int rd_varint(struct wire *w, uint64_t *out)
 {
 	uint64_t v = 0;
+	*out = 0;
 	for (int i = 0; i < 10; i++) {
 		if (w->p >= w->end) return wire_fail(w, "truncated varint");
 		uint8_t b = *w->p++;
@@ -48,6 +49,8 @@ static int rd_varint(struct wire *w, uint64_t *out)
 static int rd_tag(struct wire *w, uint32_t *field, int *wt)
 {
 	uint64_t v;
+	*field = 0;
+	*wt = 0;
 	if (rd_varint(w, &v)) return -1;
 	if ((v >> 3) == 0 || (v >> 3) > 0x7fffffffu) return wire_fail(w, "invalid field number");
 	*field = (uint32_t)(v >> 3);
@@ -60,6 +63,8 @@ static int rd_tag(struct wire *w, uint32_t *field, int *wt)
 static int rd_len(struct wire *w, struct ddb_bytes *b)
 {
 	uint64_t n;
+	b->p = w->p;
+	b->n = 0;
 	if (rd_varint(w, &n)) return -1;
 	if (n > (uint64_t)(w->end - w->p)) return wire_fail(w, "length beyond the buffer");
 	b->p = w->p;
