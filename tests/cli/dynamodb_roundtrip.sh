@@ -33,7 +33,14 @@ done
 n_items=$(find "$T/a/dynamodb" -path '*/items/*' -name '*.json' | wc -l)
 n_lines=$(cat "$T"/j/dynamodb/*/items/*.jsonl | wc -l)
 [ "$n_items" = "$n_lines" ] || fail "per-item files $n_items vs bundle lines $n_lines"
+[ "$(jq '[.. | .dynamodb_bundle_size? // empty] | first' "$T/j/MANIFEST.json")" = 8192 ] ||
+	fail "bundle size not recorded in MANIFEST.json"
 expect_exit 0 "$EKV_BIN" verify "$T/j"
 expect_exit 0 "$EKV_BIN" encode --input "$T/j" --output "$T/rj.fsm" --self-test --quiet
 cmp "$T/r.fsm" "$T/rj.fsm" || fail "jsonl and per-item dumps encode differently"
+
+# adapter disabled: records count as internal and no dynamodb/ is written
+expect_exit 0 "$EKV_BIN" decode --input "$T/s.fsm" --output "$T/off" --adapter redis --quiet
+[ ! -e "$T/off/dynamodb" ] || fail "dynamodb/ written although the adapter is disabled"
+[ "$(field internal <"$T/out")" -gt 1200 ] || fail "disabled records not counted internal: $(cat "$T/out")"
 exit 0
