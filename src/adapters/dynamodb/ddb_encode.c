@@ -62,7 +62,7 @@ static int take_members(json_t *obj, struct member_spec *spec, size_t n, const c
 			if (memcmp(spec[i].name, key, key_len) == 0) {
 				*spec[i].slot = json_is_null(val) ? NULL : val;
 			} else if (strncasecmp(spec[i].name, key, key_len) == 0) {
-				*bad = spec[i].name;
+				*bad = "a member name differs from a known one only in letter case (D18)";
 				return -1;
 			}
 		}

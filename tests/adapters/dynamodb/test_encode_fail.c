@@ -71,8 +71,13 @@ EKV_TEST(schema_content_problems)
 		{ "t", "{\"format_version\":\"1\",\"table_name\":\"t\"}", "format_version" },
 		{ "t", "{\"format_version\":1.0,\"table_name\":\"t\"}", "format_version" },
 		{ "t", "{\"table_name\":\"t\"}", "format_version" },
-		{ "t", "{\"format_version\":1,\"Table_Name\":\"t\"}", "table_name" },         /* D18 case */
+		{ "t", "{\"format_version\":1,\"Table_Name\":\"t\"}", "letter case" },        /* D18 case */
 		{ "t", "[]", "top level" },
+		{ "t", "{\"format_version\":1,\"table_name\":\"t\",\"primary_key\":{\"Hash_Key\":{\"name\":\"h\"}}}",
+		  "letter case" },
+		{ "t", "{\"format_version\":1,\"table_name\":\"t\",\"primary_key\":{\"hash_key\":{\"name\":\"h\"}},"
+		       "\"global_secondary_indexes\":[{\"NAME\":\"g\"}]}",
+		  "letter case" },
 		{ "t", "{\"format_version\":1,\"table_name\":7}", "table_name" },
 		{ "t", "{\"format_version\":1,\"table_name\":\"t\",\"primary_key\":{\"hash_key\":{\"name\":\"h\"}},"
 		       "\"attribute_definitions\":[{\"name\":\"id\",\"type\":\"S\"},{\"name\":\"id\",\"type\":\"N\"}]}",
