@@ -61,8 +61,13 @@ static inline struct fx *fx_k64(struct fx *f, uint64_t v)
 	return f;
 }
 
-/* Adds the record (current key, body). */
+/* Adds the record (current key, body) at commit ts, optionally a tombstone. */
+static inline void fx_put_ts(struct fx *f, const void *body, size_t n, uint64_t ts, int tomb);
 static inline void fx_put(struct fx *f, const void *body, size_t n)
+{
+	fx_put_ts(f, body, n, FX_TS, 0);
+}
+static inline void fx_put_ts(struct fx *f, const void *body, size_t n, uint64_t ts, int tomb)
 {
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 64;
@@ -71,7 +76,9 @@ static inline void fx_put(struct fx *f, const void *body, size_t n)
 	struct fx_rec *r = &f->r[f->n++];
 	ekv_buf_init(&r->key);
 	ekv_buf_init(&r->body);
-	ekv_mvcc_encode_key(&r->key, f->kb.data, f->kb.len, FX_TS);
+	ekv_mvcc_encode_key(&r->key, f->kb.data, f->kb.len, ts);
+	ekv_buf_append_byte(&r->body, tomb ? 1 : 0);
+	ekv_buf_append_le64(&r->body, 0);
 	ekv_buf_append(&r->body, body, n);
 }
 static inline void fx_puts(struct fx *f, const char *body)
@@ -100,8 +107,8 @@ static inline void fx_write(struct fx *f, const char *path)
 	struct ekv_error err = { 0 };
 	CHECK_OK(ekv_fsm_writer_new(fd, FX_TS, 0, &w, &err), &err);
 	for (size_t i = 0; i < f->n; i++)
-		CHECK_OK(ekv_fsm_writer_add_live(w, f->r[i].key.data, f->r[i].key.len, f->r[i].body.data,
-						 f->r[i].body.len, &err), &err);
+		CHECK_OK(ekv_fsm_writer_add(w, f->r[i].key.data, f->r[i].key.len, f->r[i].body.data,
+					    f->r[i].body.len, &err), &err);
 	char sha[65];
 	uint64_t bytes;
 	CHECK_OK(ekv_fsm_writer_finish(w, sha, &bytes, &err), &err);

@@ -333,3 +333,86 @@ EKV_TEST(redis_collections_spill_to_disk)
 	CHECK_INT(ekv_test_sh("grep -q '\"expire_at_ms\": 1019' spilled/redis/db_0/sets/s19.json"), 0);
 	CHECK_INT(ekv_test_sh("grep -q '\"expire_at_ms\": 1019' spilled/redis/db_0/hashes/h19.json"), 0);
 }
+
+EKV_TEST(redis_multi_version_keys_newest_wins)
+{
+	/* D1 (core): only the newest version of each internal key reaches the
+	 * adapter; a tombstoned newest version hides the older ones */
+	struct fx f;
+	fx_init(&f);
+	fx_ks(fx_k(&f, "!redis|str|"), "s");
+	fx_put_ts(&f, "\xFF\x01\x00new", 6, FX_TS + 5, 0);
+	fx_put_ts(&f, "\xFF\x01\x00old", 6, FX_TS, 0);
+	fx_ks(fx_klen(fx_k(&f, "!hs|fld|"), "h", 1), "f");
+	fx_put_ts(&f, "new", 3, FX_TS + 5, 0);
+	fx_put_ts(&f, "old", 3, FX_TS, 0);
+	fx_ks(fx_klen(fx_k(&f, "!hs|fld|"), "h", 1), "gone");
+	fx_put_ts(&f, "", 0, FX_TS + 5, 1);
+	fx_put_ts(&f, "old", 3, FX_TS, 0);
+	fx_k64(fx_ks(fx_k(&f, "!lst|itm|"), "l"), 1ull << 63);
+	fx_put_ts(&f, "new", 3, FX_TS + 5, 0);
+	fx_put_ts(&f, "old", 3, FX_TS, 0);
+	fx_ks(fx_klen(fx_k(&f, "!st|mem|"), "t", 1), "m");
+	fx_put_ts(&f, "", 0, FX_TS + 5, 1);
+	fx_put_ts(&f, "", 0, FX_TS, 0);
+	fx_ks(fx_klen(fx_k(&f, "!st|mem|"), "t", 1), "n");
+	fx_put_ts(&f, "", 0, FX_TS, 0);
+	uint8_t two[8] = { 0x40 }, one[8] = { 0x3F, 0xF0 };
+	fx_ks(fx_klen(fx_k(&f, "!zs|mem|"), "z", 1), "m");
+	fx_put_ts(&f, two, 8, FX_TS + 5, 0);
+	fx_put_ts(&f, one, 8, FX_TS, 0);
+	fx_ks(fx_k(&f, "!redis|ttl|"), "t");
+	fx_put_ts(&f, "\0\0\0\0\0\0\0\x09", 8, FX_TS + 5, 0);
+	fx_put_ts(&f, "\0\0\0\0\0\0\0\x01", 8, FX_TS, 0);
+	uint8_t sm[24] = { 0 };
+	fx_klen(fx_k(&f, "!stream|meta|"), "x", 1);
+	sm[7] = 0;
+	fx_put_ts(&f, sm, 24, FX_TS + 5, 0);
+	sm[7] = 7;
+	fx_put_ts(&f, sm, 24, FX_TS, 0);
+	fx_write(&f, "in.fsm");
+	struct ekv_decode_result r = fx_decode("in.fsm", "out");
+	CHECK_FILE(DB "strings/s.bin", "new");
+	CHECK_INT(ekv_test_sh("grep -q '\"new\"' out/redis/db_0/hashes/h.json && ! grep -q 'old\\|gone' out/redis/db_0/hashes/h.json"), 0);
+	CHECK_INT(ekv_test_sh("grep -q '\"new\"' out/redis/db_0/lists/l.json && ! grep -q old out/redis/db_0/lists/l.json"), 0);
+	CHECK_FILE(DB "sets/t.json", "{\n  \"format_version\": 1,\n  \"members\": [\n    \"n\"\n  ],\n  \"expire_at_ms\": 9\n}");
+	CHECK_INT(ekv_test_sh("grep -q '\"score\": 2$' out/redis/db_0/zsets/z.json"), 0);
+	CHECK_INT(ekv_test_sh("grep -q '\"length\":0,' out/redis/db_0/streams/x.jsonl"), 0);
+	CHECK_U64(r.counters.superseded + r.counters.tombstone, 10);   /* 8 older versions, 2 tombstones */
+	fx_roundtrip("in.fsm");
+}
+
+EKV_TEST(redis_literal_percent_and_binary_names_stay_distinct)
+{
+	/* a field literally named "%FF" and one named byte FF */
+	struct fx f;
+	fx_init(&f);
+	fx_ks(fx_klen(fx_k(&f, "!hs|fld|"), "h", 1), "%FF");
+	fx_puts(&f, "text");
+	fx_kb(fx_klen(fx_k(&f, "!hs|fld|"), "h", 1), "\xFF", 1);
+	fx_puts(&f, "byte");
+	fx_write(&f, "in.fsm");
+	fx_decode("in.fsm", "out");
+	CHECK_FILE(DB "hashes/h.json", "{\n  \"format_version\": 1,\n  \"fields\": [\n"
+				       "    {\n      \"name\": \"%FF\",\n      \"value\": \"text\"\n    },\n"
+				       "    {\n      \"name\": {\n        \"base64\": \"_w\"\n      },\n      \"value\": \"byte\"\n    }\n"
+				       "  ],\n  \"expire_at_ms\": null\n}");
+	fx_roundtrip("in.fsm");
+}
+
+EKV_TEST(redis_elements_without_meta_still_written)
+{
+	struct fx f;
+	fx_init(&f);
+	list_item(&f, "L", 0, "i", 1);
+	fx_ks(fx_klen(fx_k(&f, "!st|mem|"), "S", 1), "m");
+	fx_put(&f, "", 0);
+	zmember(&f, "Z", "m", 1, 1.5);
+	fx_write(&f, "in.fsm");
+	fx_decode("in.fsm", "out");
+	CHECK(ekv_test_file_exists(DB "lists/L.json"));
+	CHECK(ekv_test_file_exists(DB "sets/S.json"));
+	CHECK(ekv_test_file_exists(DB "zsets/Z.json"));
+	CHECK(strlen(fx_warnings) == 0);
+	fx_roundtrip("in.fsm");
+}

@@ -184,3 +184,20 @@ EKV_TEST(redis_every_type_with_and_without_ttl_round_trips)
 	CHECK_INT(ekv_test_sh("grep -l 1800000000000 -r out/redis | wc -l | grep -qx 7"), 0);
 	fx_roundtrip("in.fsm");
 }
+
+EKV_TEST(redis_pending_ttl_cap_bounded_by_large_key)
+{
+	/* one 100-byte key needs 108 budget bytes: over a 64-byte cap */
+	struct fx f;
+	fx_init(&f);
+	char k[101];
+	memset(k, 'k', 100);
+	k[100] = 0;
+	ttl(&f, k, 1);
+	set_member(&f, k, "m");
+	fx_write(&f, "in.fsm");
+	struct ekv_decode_result r;
+	struct ekv_error err = { 0 };
+	CHECK_STATUS(decode_cap(64, &r, &err), EKV_ELIMIT, &err);
+	CHECK_NOFILE("out/MANIFEST.json");
+}
