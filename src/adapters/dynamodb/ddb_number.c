@@ -234,11 +234,12 @@ static int nat_mul(struct nat *x, uint32_t m)
 		x->d[i] = (uint32_t)(cur % NAT_BASE);
 		carry = cur / NAT_BASE;
 	}
-	if (carry) {
+	while (carry) {                        /* m may exceed the base: carry can too */
 		uint32_t *nd = realloc(x->d, (x->n + 1) * sizeof *nd);
 		if (!nd) return -1;
 		x->d = nd;
-		x->d[x->n++] = (uint32_t)carry;
+		x->d[x->n++] = (uint32_t)(carry % NAT_BASE);
+		carry /= NAT_BASE;
 	}
 	return 0;
 }

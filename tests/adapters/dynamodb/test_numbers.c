@@ -141,6 +141,9 @@ EKV_TEST(canonical_number_table)
 	check_canon("-2.50e1", "-25");
 	check_canon("1E-3", "1/1000");
 	check_canon("1e1000001", "1e1000001");          /* beyond big.Rat's exponent limit */
+	/* powers of 5 above one limb in the denominator (carry regression) */
+	check_canon("0.0000000000008192", "1/1220703125000");
+	check_canon("1099511627776e-45", "1/909494701772928237915039062500000");
 	/* D17: other big.Rat forms kept as trimmed text */
 	check_canon("0x10", "0x10");
 	check_canon("1/3", "1/3");
@@ -183,5 +186,27 @@ EKV_TEST(oseg_layout)
 	ekv_buf_reset(&b);
 	ddb_oseg(&b, (const uint8_t *)"", 0);
 	CHECK_MEM(b.data, b.len, "\x00\x01", 2);
+	ekv_buf_release(&b);
+}
+
+EKV_TEST(canonical_number_digit_limit)
+{
+	/* a fraction needing more than 20 000 mantissa digits is refused (ELIMIT),
+	 * an integer of any length is built */
+	size_t n = 20003;
+	char *t = malloc(n + 1);
+	t[0] = '.';
+	memset(t + 1, '7', n - 1);
+	t[n] = 0;
+	struct ekv_buf b = EKV_BUF_INIT;
+	CHECK_STATUS(ddb_canon_number(&b, (const uint8_t *)t, n), EKV_ELIMIT, NULL);
+	ekv_buf_reset(&b);
+	CHECK_OK(ddb_canon_number(&b, (const uint8_t *)t + 1, n - 1), NULL);       /* integer */
+	CHECK_U64(b.len, n - 1);
+	/* only a power of 2 or 5 remains in the denominator */
+	ekv_buf_reset(&b);
+	CHECK_OK(ddb_canon_number(&b, (const uint8_t *)"0.0625", 6), NULL);
+	CHECK_STR((const char *)b.data, "1/16");
+	free(t);
 	ekv_buf_release(&b);
 }
