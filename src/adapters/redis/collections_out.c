@@ -275,6 +275,13 @@ static int flush_one(struct redis_dec *d, int coll, struct ekv_error *err)
 	if (!st) st = ekv_sorter_finish(t.s, err);
 	if (!st) st = cur_next(&c, err);
 	if (!st) st = cur_next(&t, err);
+	/* upstream creates the family's directory for any key seen, even when
+	 * the only streams lacked a meta and wrote no file (§4.1) */
+	if (!st && c.have) {
+		char dir[64];
+		snprintf(dir, sizeof dir, "%s/%s", REDIS_DB_DIR, dir_names[coll]);
+		st = ekv_tree_mkdirs(d->ctx->tree, dir, err);
+	}
 	while (!st && c.have) {
 		uint64_t declared = 0, count = 0;
 		st = start_group(&c, &t, &g, err);

@@ -92,6 +92,7 @@ EKV_TEST(redis_stream_without_meta_is_skipped_with_warning)
 	fx_write(&f, "in.fsm");
 	struct ekv_decode_result r = fx_decode("in.fsm", "out");
 	CHECK_NOFILE(DB "streams/orphan.jsonl");
+	CHECK(ekv_test_file_exists(DB "streams"));   /* empty, as upstream (§4.1) */
 	CHECK(strstr(fx_warnings, "redis_stream_orphan_entries_without_meta") != NULL);
 	CHECK_U64(r.counters.warnings, 1);
 }
