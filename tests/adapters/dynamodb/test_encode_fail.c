@@ -240,3 +240,19 @@ EKV_TEST(bundle_problems)
 	put("d/dynamodb/t/items/notes.txt", "skipped");
 	CHECK_OK(run_encode("d", "out.fsm", 0, &res, &err), &err);
 }
+
+EKV_TEST(dynamodb_dir_symlink_or_file)
+{
+	/* §5.1: dynamodb/ itself a symlink or not a directory */
+	make_dump("d", 0);
+	ekv_test_sh("rmdir d/dynamodb && mkdir -p real && ln -s ../real d/dynamodb");
+	struct ekv_encode_result res;
+	struct ekv_error err;
+	int rc = run_encode("d", "out.fsm", 0, &res, &err);
+	CHECK(rc == EKV_EUNSAFE);
+	CHECK(!ekv_test_file_exists("out.fsm"));
+	ekv_test_sh("rm d/dynamodb && echo x > d/dynamodb");
+	rc = run_encode("d", "out.fsm", 0, &res, &err);
+	CHECK(rc == EKV_EINPUT || rc == EKV_EUNSAFE);
+	CHECK(!ekv_test_file_exists("out.fsm"));
+}
