@@ -129,13 +129,17 @@ EKV_TEST(redis_every_type_with_and_without_ttl_round_trips)
 {
 	struct fx f;
 	fx_init(&f);
-	const char *names[] = { "plain", "exp\xFF" };
-	for (int t = 0; t < 2; t++) {
+	/* every type x {no TTL, TTL} x {UTF-8, binary} keys and members */
+	const char *names[] = { "plain", "ttl", "bin\xFF", "bin-ttl\xFF" };
+	for (int t = 0; t < 4; t++) {
+		int bin = t & 2;
+		const char *mem = bin ? "\xFE" : "m\xC3\xA9";
+		size_t mlen = strlen(mem);
 		/* one user key per type: a key expiring in two types would emit
 		 * its !redis|ttl| row twice (refused as a duplicate, §5.11) */
 		char uk[16];
 		size_t n;
-		uint64_t ms = t ? 1800000000000ull : 0;
+		uint64_t ms = t & 1 ? 1800000000000ull : 0;
 		uint8_t sv[12] = { 0xFF, 0x01, ms ? 1 : 0 };
 		ekv_put_be64(sv + 3, ms);
 		n = (size_t)snprintf(uk, sizeof uk, "s%s", names[t]);
@@ -150,22 +154,22 @@ EKV_TEST(redis_every_type_with_and_without_ttl_round_trips)
 		ekv_put_be64(m16 + 8, ms);
 		n = (size_t)snprintf(uk, sizeof uk, "H%s", names[t]);
 		fx_kb(fx_klen(fx_k(&f, "!hs|fld|"), uk, n), "\xC3\xA9", 2);
-		fx_puts(&f, "\x01\xFE");
+		fx_puts(&f, bin ? "\x01\xFE" : "v\xC3\xA9");
 		fx_klen(fx_k(&f, "!hs|meta|"), uk, n);
 		fx_put(&f, m16, 16);
 		n = (size_t)snprintf(uk, sizeof uk, "S%s", names[t]);
-		fx_kb(fx_klen(fx_k(&f, "!st|mem|"), uk, n), "\xFE", 1);
+		fx_kb(fx_klen(fx_k(&f, "!st|mem|"), uk, n), mem, mlen);
 		fx_put(&f, "", 0);
 		fx_klen(fx_k(&f, "!st|meta|"), uk, n);
 		fx_put(&f, m16, 16);
 		n = (size_t)snprintf(uk, sizeof uk, "Z%s", names[t]);
-		fx_kb(fx_klen(fx_k(&f, "!zs|mem|"), uk, n), "\xFE", 1);
+		fx_kb(fx_klen(fx_k(&f, "!zs|mem|"), uk, n), mem, mlen);
 		fx_put64(&f, 0x3FF0000000000000ull);
 		fx_klen(fx_k(&f, "!zs|meta|"), uk, n);
 		fx_put(&f, m16, 16);
 		n = (size_t)snprintf(uk, sizeof uk, "L%s", names[t]);
 		fx_k64(fx_kb(fx_k(&f, "!lst|itm|"), uk, n), 1ull << 63);
-		fx_puts(&f, "\xFE");
+		fx_puts(&f, mem);
 		uint8_t lm[32] = { 0 };
 		lm[15] = 1;
 		lm[23] = 1;
@@ -180,8 +184,10 @@ EKV_TEST(redis_every_type_with_and_without_ttl_round_trips)
 	}
 	fx_write(&f, "in.fsm");
 	fx_decode("in.fsm", "out");
-	CHECK_INT(ekv_test_sh("find out/redis -type f | wc -l | grep -qx 16"), 0);
-	CHECK_INT(ekv_test_sh("grep -l 1800000000000 -r out/redis | wc -l | grep -qx 7"), 0);
+	CHECK_INT(ekv_test_sh("find out/redis -type f | wc -l | grep -qx 30"), 0);
+	CHECK_INT(ekv_test_sh("grep -l 1800000000000 -r out/redis | wc -l | grep -qx 12"), 0);
+	CHECK_INT(ekv_test_sh("grep -q base64 out/redis/db_0/sets/Sbin%%FF.json"), 0);
+	CHECK_INT(ekv_test_sh("grep -q '\"m\xC3\xA9\"' out/redis/db_0/sets/Splain.json"), 0);
 	fx_roundtrip("in.fsm");
 }
 
