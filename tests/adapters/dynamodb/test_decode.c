@@ -533,3 +533,44 @@ EKV_TEST(bundle_rollover_and_order)
 	CHECK_OK(run_encode("p", "rp.fsm", 0, &er, &err), &err);
 	CHECK_INT(ekv_test_sh("cmp re.fsm rp.fsm"), 0);
 }
+
+EKV_TEST(mvcc_recreated_and_deleted_tables)
+{
+	/* D1 (§8.1 #1): after DeleteTable + CreateTable the newest schema (gen 2)
+	 * is active and gen-1 rows are stale; a table whose newest schema
+	 * version is a tombstone is gone and its rows are orphans */
+	struct snapb s = { 0 };
+	struct avb b;
+	ddb_arena_init(&b.a);
+	struct ekv_buf k = EKV_BUF_INIT, v1 = EKV_BUF_INIT, v2 = EKV_BUF_INIT;
+	const char *defs[] = { "h:S" };
+	schema_body(&v1, "re", "h", NULL, defs, 1, 1, 0, 2);
+	schema_body(&v2, "re", "h", NULL, defs, 1, 2, 0, 2);
+	table_key(&k, DDB_PREFIX_TABLE, "re");
+	sb_put_full(&s, k.data, k.len, TS0 - 100, 0, v1.data, v1.len);
+	sb_put_full(&s, k.data, k.len, TS0, 0, v2.data, v2.len);
+	ekv_buf_reset(&k);
+	ekv_buf_reset(&v1);
+	schema_body(&v1, "gone", "h", NULL, defs, 1, 1, 0, 2);
+	table_key(&k, DDB_PREFIX_TABLE, "gone");
+	sb_put_full(&s, k.data, k.len, TS0 - 100, 0, v1.data, v1.len);
+	sb_put_full(&s, k.data, k.len, TS0, 1, "", 0);
+	struct ddb_av *o = av_s(&b, "old"), *n = av_s(&b, "new");
+	struct kv ko[] = { { "h", o } }, kn[] = { { "h", n } };
+	put_item_kv(&s, "re", 1, ko, 1, o, NULL);
+	put_item_kv(&s, "re", 2, kn, 1, n, NULL);
+	put_item_kv(&s, "gone", 1, ko, 1, o, NULL);
+	sb_write(&s, "in.fsm");
+	struct warns w = { 0 };
+	struct ekv_error err;
+	CHECK_OK(run_decode("in.fsm", "out", 0, 0, 0, &w, NULL, &err), &err);
+	CHECK(ekv_test_file_exists("out/dynamodb/re/items/new.json"));
+	CHECK(!ekv_test_file_exists("out/dynamodb/re/items/old.json"));
+	CHECK(!ekv_test_file_exists("out/dynamodb/gone"));
+	CHECK_INT(count_warn(&w, "ddb_stale_generation_items"), 1);
+	CHECK_INT(count_warn(&w, "ddb_orphan_items"), 1);
+	ekv_buf_release(&k);
+	ekv_buf_release(&v1);
+	ekv_buf_release(&v2);
+	ddb_arena_release(&b.a);
+}
