@@ -27,7 +27,9 @@ enum ekv_jw_flags {
 #define EKV_JW_PROFILE_B (EKV_JW_NEWLINE)
 #define EKV_JW_PROFILE_B_INDENT (EKV_JW_NEWLINE | EKV_JW_INDENT)
 
-#define EKV_JW_MAX_DEPTH 64
+/* DynamoDB items nest up to 32 levels live (about 65 JSON levels) and the
+ * decoder accepts far deeper protobuf, so the limit is generous. */
+#define EKV_JW_MAX_DEPTH 2100
 struct ekv_jw {
 	struct ekv_buf *out;
 	unsigned flags;

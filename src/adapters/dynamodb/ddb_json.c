@@ -102,119 +102,71 @@ int ddb_json_schema(struct ekv_buf *out, const struct ddb_schema *s)
 
 /* ---- item DynamoDB JSON ---- */
 
-struct iw {
-	struct ekv_buf *out;
-	int indent;
-	int rc;
-};
+static void item_value(struct ekv_jw *w, const struct ddb_av *av);
 
-static void iw_put(struct iw *w, const void *p, size_t n)
-{
-	if (!w->rc && ekv_buf_append(w->out, p, n)) w->rc = EKV_ENOMEM;
-}
-
-static void iw_newline(struct iw *w, int depth)
-{
-	if (!w->indent) return;
-	iw_put(w, "\n", 1);
-	for (int i = 0; i < depth; i++) iw_put(w, "  ", 2);
-}
-
-/* Before the i-th member/element of a container at `depth`. */
-static void iw_sep(struct iw *w, size_t i, int depth)
-{
-	if (i) iw_put(w, ",", 1);
-	iw_newline(w, depth + 1);
-}
-
-static void iw_close(struct iw *w, size_t count, int depth, char c)
-{
-	if (count) iw_newline(w, depth);
-	iw_put(w, &c, 1);
-}
-
-static void iw_string(struct iw *w, const void *p, size_t n)
-{
-	if (!w->rc && ekv_json_quote(w->out, p, n, 1)) w->rc = EKV_ENOMEM;
-}
-
-static void iw_base64(struct iw *w, const struct ddb_bytes *b)
+static void item_base64(struct ekv_jw *w, const struct ddb_bytes *b)
 {
 	struct ekv_buf enc = EKV_BUF_INIT;
-	if (ekv_b64std_encode(&enc, b->p, b->n)) w->rc = EKV_ENOMEM;
-	iw_string(w, enc.data, enc.len);
+	if (ekv_b64std_encode(&enc, b->p, b->n)) w->status = EKV_ENOMEM;
+	ekv_jw_str(w, enc.data, enc.len);
 	ekv_buf_release(&enc);
 }
 
-static void iw_key(struct iw *w, const void *p, size_t n)
+static void item_map(struct ekv_jw *w, const struct ddb_entry *ents, size_t n)
 {
-	iw_string(w, p, n);
-	iw_put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
-}
-
-static void iw_value(struct iw *w, const struct ddb_av *av, int depth);
-
-static void iw_map(struct iw *w, const struct ddb_entry *ents, size_t n, int depth)
-{
-	iw_put(w, "{", 1);
+	ekv_jw_obj_begin(w);
 	for (size_t i = 0; i < n; i++) {
-		iw_sep(w, i, depth);
-		iw_key(w, ents[i].name.p, ents[i].name.n);
-		iw_value(w, ents[i].value, depth + 1);
+		ekv_jw_key_bytes(w, ents[i].name.p, ents[i].name.n);
+		item_value(w, ents[i].value);
 	}
-	iw_close(w, n, depth, '}');
+	ekv_jw_obj_end(w);
 }
 
-static void iw_strings(struct iw *w, const struct ddb_av *av, int depth, int binary)
+static void item_strings(struct ekv_jw *w, const struct ddb_av *av, int binary)
 {
-	iw_put(w, "[", 1);
+	ekv_jw_arr_begin(w);
 	for (size_t i = 0; i < av->n_strs; i++) {
-		iw_sep(w, i, depth);
-		if (binary) iw_base64(w, &av->strs[i]);
-		else iw_string(w, av->strs[i].p, av->strs[i].n);
+		if (binary) item_base64(w, &av->strs[i]);
+		else ekv_jw_str(w, av->strs[i].p, av->strs[i].n);
 	}
-	iw_close(w, av->n_strs, depth, ']');
+	ekv_jw_arr_end(w);
 }
 
-static void iw_list(struct iw *w, const struct ddb_av *av, int depth)
+static void item_list(struct ekv_jw *w, const struct ddb_av *av)
 {
-	iw_put(w, "[", 1);
-	for (size_t i = 0; i < av->n_elems; i++) {
-		iw_sep(w, i, depth);
-		iw_value(w, av->elems[i], depth + 1);
-	}
-	iw_close(w, av->n_elems, depth, ']');
+	ekv_jw_arr_begin(w);
+	for (size_t i = 0; i < av->n_elems; i++) item_value(w, av->elems[i]);
+	ekv_jw_arr_end(w);
 }
 
 static const char *const kind_names[] = { "NULL", "S", "N", "B", "BOOL", "NULL",
 					  "SS", "NS", "BS", "L", "M" };
 
-/* One type-descriptor object {"<T>": value} at `depth`. */
-static void iw_value(struct iw *w, const struct ddb_av *av, int depth)
+/* One type-descriptor object {"<T>": value}. */
+static void item_value(struct ekv_jw *w, const struct ddb_av *av)
 {
-	iw_put(w, "{", 1);
-	iw_sep(w, 0, depth);
-	const char *name = kind_names[av->kind];
-	iw_key(w, name, strlen(name));
+	ekv_jw_obj_begin(w);
+	ekv_jw_key(w, kind_names[av->kind]);
 	switch (av->kind) {
-	case DDB_NONE: iw_put(w, "true", 4); break;    /* empty oneof: {"NULL": true} */
+	case DDB_NONE: ekv_jw_bool(w, 1); break;    /* empty oneof: {"NULL": true} */
 	case DDB_S:
-	case DDB_N: iw_string(w, av->scalar.p, av->scalar.n); break;
-	case DDB_B: iw_base64(w, &av->scalar); break;
+	case DDB_N: ekv_jw_str(w, av->scalar.p, av->scalar.n); break;
+	case DDB_B: item_base64(w, &av->scalar); break;
 	case DDB_BOOL:
-	case DDB_NULL: iw_put(w, av->flag ? "true" : "false", av->flag ? 4 : 5); break;
+	case DDB_NULL: ekv_jw_bool(w, av->flag); break;
 	case DDB_SS:
-	case DDB_NS: iw_strings(w, av, depth + 1, 0); break;
-	case DDB_BS: iw_strings(w, av, depth + 1, 1); break;
-	case DDB_L: iw_list(w, av, depth + 1); break;
-	case DDB_M: iw_map(w, av->ents, av->n_ents, depth + 1); break;
+	case DDB_NS: item_strings(w, av, 0); break;
+	case DDB_BS: item_strings(w, av, 1); break;
+	case DDB_L: item_list(w, av); break;
+	case DDB_M: item_map(w, av->ents, av->n_ents); break;
 	}
-	iw_close(w, 1, depth, '}');
+	ekv_jw_obj_end(w);
 }
 
 int ddb_json_item(struct ekv_buf *out, const struct ddb_entry *ents, size_t n, int indent)
 {
-	struct iw w = { out, indent, EKV_OK };
-	iw_map(&w, ents, n, 0);
-	return w.rc;
+	struct ekv_jw w;
+	ekv_jw_init(&w, out, indent ? EKV_JW_PROFILE_A_INDENT : EKV_JW_PROFILE_A);
+	item_map(&w, ents, n);
+	return ekv_jw_finish(&w);
 }
