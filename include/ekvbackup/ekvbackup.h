@@ -190,6 +190,17 @@ struct ekv_encode_result {
 int ekv_encode(const struct ekv_encode_options *opts, struct ekv_encode_result *res,
 	       struct ekv_error *err);
 
+/* <output>.encode_info.json (tools.md §4.7): Go json.Encoder bytes with
+ * indent 2 and HTML escaping on. _render formats it with the given wall
+ * time (RFC 3339) into a malloc'ed string (NULL when out of memory); _write renders it with the current time and writes it
+ * to path with the sidecar rules (no-follow, no FIFO, no hard link, 0600,
+ * fsync of file and directory). *truncated says whether an existing
+ * file was emptied (so the caller knows whether a rollback may remove it). */
+char *ekv_encode_info_render(const struct ekv_encode_options *opts,
+			     const struct ekv_encode_result *res, const char *wall_time, size_t *len);
+int ekv_encode_info_write(const struct ekv_encode_options *opts, const struct ekv_encode_result *res,
+			  const char *path, int *truncated, struct ekv_error *err);
+
 /* ---- verify ---- */
 typedef void (*ekv_problem_fn)(void *ud, const char *path, const char *problem);
 struct ekv_verify_result {

@@ -130,7 +130,10 @@ static int run_adapter(struct encode_run *r, int a, struct ekv_error *err)
 {
 	const struct ekv_adapter_ops *ops = ekv_adapters[a];
 	int fd = ekv_open_input_dir(r->root_fd, ops->name, ops->name, 1, err);
-	if (fd == -2) return EKV_OK;                   /* no subtree: nothing to encode */
+	if (fd == -2) {                                /* no subtree: runs as a no-op */
+		r->res->adapters_run |= 1u << a;
+		return EKV_OK;
+	}
 	if (fd < 0) return err->code ? (int)err->code : EKV_EIO;
 	int rc = EKV_OK;
 	if (!ops->encode) {
