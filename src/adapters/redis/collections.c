@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include "redis_internal.h"
+#include "redis/redis_internal.pb-c.h"
 #include "../../lib/util.h"
 
 static const uint8_t MAGIC_HASH[4] = { 0x00, 'R', 'H', 0x01 };
@@ -157,44 +158,19 @@ static int park_items(struct redis_dec *d, int coll, const uint8_t *uk, size_t n
 	return EKV_OK;
 }
 
-static int grow_items(struct blob_item **it, size_t *cap, size_t cnt)
+/* protobuf-c leaves an empty bytes field as {0, NULL}: give it a real
+ * address so comparisons, the UTF-8 check and the JSON writer never see NULL. */
+static const uint8_t *pbdata(ProtobufCBinaryData v)
 {
-	if (cnt < *cap) return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	struct blob_item *p = realloc(*it, nc * sizeof *p);
-	if (!p) return -1;
-	*it = p;
-	*cap = nc;
-	return 0;
+	return v.len ? v.data : (const uint8_t *)"";
 }
 
-/* One map entry / zset entry sub-message: field 1 string, field 2 string or
- * double. Returns 0 or -1 (malformed, non-UTF-8). */
-static int parse_pair(const uint8_t *p, size_t n, int want_double, struct blob_item *out,
-		      uint8_t score[8])
+/* The fields are `bytes` in redis_internal.proto (protobuf-c would cut a
+ * `string` at its first NUL) but proto3 strings upstream: protobuf-go refuses
+ * invalid UTF-8, so every one is checked here. */
+static int pb_utf8(ProtobufCBinaryData v)
 {
-	const uint8_t *end = p + n;
-	struct pb_field f;
-	int r;
-	out->name = (const uint8_t *)"";
-	out->nlen = 0;
-	out->value = (const uint8_t *)"";
-	out->vlen = 0;
-	if (score) memset(score, 0, 8);
-	while ((r = pb_next(&p, end, &f)) == 1) {
-		if (f.num == 1 && f.wt == 2) {
-			if (!ekv_utf8_valid(f.data, f.len)) return -1;
-			out->name = f.data;
-			out->nlen = f.len;
-		} else if (f.num == 2 && !want_double && f.wt == 2) {
-			if (!ekv_utf8_valid(f.data, f.len)) return -1;
-			out->value = f.data;
-			out->vlen = f.len;
-		} else if (f.num == 2 && want_double && f.wt == 1) {
-			ekv_put_be64(score, f.varint);
-		}
-	}
-	return r;
+	return ekv_utf8_valid(pbdata(v), v.len);
 }
 
 static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
@@ -210,43 +186,55 @@ static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
 		snprintf(msg, sizeof msg, "%s without its magic", what);
 		return bad(rec, err, msg);
 	}
-	const uint8_t *p = rec->value + 4, *end = rec->value + rec->value_len;
+	const uint8_t *body = rec->value + 4;
+	size_t blen = rec->value_len - 4;
+	RedisHashValue *hv = NULL;
+	RedisSetValue *sv = NULL;
+	RedisZSetValue *zv = NULL;
+	size_t cnt = 0;
+	if (coll == C_HASH && (hv = redis_hash_value__unpack(NULL, blen, body))) cnt = hv->n_entries;
+	if (coll == C_SET && (sv = redis_set_value__unpack(NULL, blen, body))) cnt = sv->n_members;
+	if (coll == C_ZSET && (zv = redis_zset_value__unpack(NULL, blen, body))) cnt = zv->n_entries;
+	const char *why = hv || sv || zv ? NULL : "unparsable protobuf";
 	struct blob_item *it = NULL;
 	uint8_t *scores = NULL;
-	size_t cnt = 0, cap = 0;
-	struct pb_field f;
-	int r, st = EKV_OK;
-	const char *why = NULL;
-	while (!why && (r = pb_next(&p, end, &f)) == 1) {
-		if (f.num != 1 || f.wt != 2) continue;
-		if (grow_items(&it, &cap, cnt)) { st = nomem(err); break; }
-		if (coll == C_ZSET) {
-			uint8_t *ns = realloc(scores, cap * 8);
-			if (!ns) { st = nomem(err); break; }
-			scores = ns;
-		}
-		struct blob_item *x = &it[cnt];
-		x->order = cnt;
-		if (coll == C_SET) {
-			if (!ekv_utf8_valid(f.data, f.len)) why = "non-UTF-8 member";
-			x->name = f.data;
-			x->nlen = f.len;
-			x->value = NULL;
-			x->vlen = 0;
-		} else if (parse_pair(f.data, f.len, coll == C_ZSET, x, coll == C_ZSET ? scores + cnt * 8 : NULL)) {
-			why = "unparsable or non-UTF-8 entry";
-		} else if (coll == C_ZSET) {
-			if (!score_ok(scores + cnt * 8, 8)) why = "NaN score";
-		}
-		cnt++;
+	int st = EKV_OK;
+	if (!why && cnt) {
+		it = calloc(cnt, sizeof *it);
+		if (coll == C_ZSET) scores = calloc(cnt, 8);
+		if (!it || (coll == C_ZSET && !scores)) st = nomem(err);
 	}
-	if (!st && !why && r < 0) why = "unparsable protobuf";
+	for (size_t i = 0; !st && !why && i < cnt; i++) {
+		struct blob_item *x = &it[i];
+		x->order = i;
+		if (coll == C_SET) {
+			if (!pb_utf8(sv->members[i])) why = "non-UTF-8 member";
+			x->name = pbdata(sv->members[i]);
+			x->nlen = sv->members[i].len;
+		} else if (coll == C_HASH) {
+			const RedisHashValue__EntriesEntry *e = hv->entries[i];
+			if (!pb_utf8(e->key) || !pb_utf8(e->value)) why = "non-UTF-8 entry";
+			x->name = pbdata(e->key);
+			x->nlen = e->key.len;
+			x->value = pbdata(e->value);
+			x->vlen = e->value.len;
+		} else {
+			const RedisZSetEntry *e = zv->entries[i];
+			uint64_t bits;
+			memcpy(&bits, &e->score, 8);
+			ekv_put_be64(scores + i * 8, bits);
+			if (!pb_utf8(e->member)) why = "non-UTF-8 entry";
+			else if (!score_ok(scores + i * 8, 8)) why = "NaN score";
+			x->name = pbdata(e->member);
+			x->nlen = e->member.len;
+			x->value = scores + i * 8;
+			x->vlen = 8;
+		}
+	}
 	if (!st && why) {
 		snprintf(msg, sizeof msg, "%s: %s", what, why);
 		st = bad(rec, err, msg);
 	}
-	if (!st && coll == C_ZSET)
-		for (size_t i = 0; i < cnt; i++) { it[i].value = scores + i * 8; it[i].vlen = 8; }
 	int kind = coll == C_HASH ? K_HASH_BLOB : coll == C_SET ? K_SET_BLOB : K_ZSET_BLOB;
 	if (!st) st = redis_note_kind(d, uk, n, kind, err);
 	if (!st) {
@@ -256,6 +244,9 @@ static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
 	}
 	free(it);
 	free(scores);
+	if (hv) redis_hash_value__free_unpacked(hv, NULL);
+	if (sv) redis_set_value__free_unpacked(sv, NULL);
+	if (zv) redis_zset_value__free_unpacked(zv, NULL);
 	return st;
 }
 
@@ -266,52 +257,52 @@ static int stream_meta_ok(const uint8_t *v, size_t n)
 	return (n == 24 || n == 32 || n == 48) && ekv_be64(v) <= REDIS_MAXI64;
 }
 
-/* Renders {"id":"ms-seq","fields":[{"name":…,"value":…}…]}\n (profile A). */
+/* Renders {"id":"ms-seq","fields":[{"name":…,"value":…}…]}\n (profile A)
+ * from a RedisStreamEntry. */
 static int render_entry(struct ekv_buf *out, uint64_t ms, uint64_t seq, const uint8_t *p,
-			const uint8_t *end, const char **why)
+			size_t n, const char **why)
 {
-	struct ekv_jw w;
-	char id[48];
-	int idn = snprintf(id, sizeof id, "%llu-%llu", (unsigned long long)ms, (unsigned long long)seq);
-	ekv_buf_reset(out);
-	ekv_jw_init(&w, out, EKV_JW_PROFILE_A);
-	ekv_jw_obj_begin(&w);
-	ekv_jw_key(&w, "id");
-	ekv_jw_str(&w, id, (size_t)idn);
-	ekv_jw_key(&w, "fields");
-	ekv_jw_arr_begin(&w);
-	struct pb_field f;
-	int r;
-	size_t nfields = 0;
-	while ((r = pb_next(&p, end, &f)) == 1) {
-		if (f.wt != 2 || (f.num != 1 && f.num != 2)) continue;
-		if (!ekv_utf8_valid(f.data, f.len)) {
-			*why = "non-UTF-8 string (D10)";
-			return -1;
-		}
-		if (f.num == 1) continue;    /* the ID comes from the key (§3.9) */
-		if (nfields % 2 == 0) {
-			ekv_jw_obj_begin(&w);
-			ekv_jw_key(&w, "name");
-		} else {
-			ekv_jw_key(&w, "value");
-		}
-		ekv_jw_binary_safe(&w, f.data, f.len);
-		if (nfields % 2 == 1) ekv_jw_obj_end(&w);
-		nfields++;
-	}
-	if (r < 0) {
+	RedisStreamEntry *m = redis_stream_entry__unpack(NULL, n, p);
+	if (!m) {
 		*why = "unparsable protobuf";
 		return -1;
 	}
-	if (nfields % 2) {
+	int r = 0;
+	/* the ID comes from the key (§3.9); the copy inside must still be UTF-8 */
+	if (!pb_utf8(m->id)) r = -1;
+	for (size_t i = 0; !r && i < m->n_fields; i++)
+		if (!pb_utf8(m->fields[i])) r = -1;
+	if (r) *why = "non-UTF-8 string (D10)";
+	else if (m->n_fields % 2) {
 		*why = "odd field count";
-		return -1;
+		r = -1;
 	}
-	ekv_jw_arr_end(&w);
-	ekv_jw_obj_end(&w);
-	if (ekv_jw_finish(&w) || ekv_buf_append_byte(out, '\n')) return -2;
-	return 0;
+	if (!r) {
+		struct ekv_jw w;
+		char id[48];
+		int idn = snprintf(id, sizeof id, "%llu-%llu", (unsigned long long)ms,
+				   (unsigned long long)seq);
+		ekv_buf_reset(out);
+		ekv_jw_init(&w, out, EKV_JW_PROFILE_A);
+		ekv_jw_obj_begin(&w);
+		ekv_jw_key(&w, "id");
+		ekv_jw_str(&w, id, (size_t)idn);
+		ekv_jw_key(&w, "fields");
+		ekv_jw_arr_begin(&w);
+		for (size_t i = 0; i < m->n_fields; i += 2) {
+			ekv_jw_obj_begin(&w);
+			ekv_jw_key(&w, "name");
+			ekv_jw_binary_safe(&w, pbdata(m->fields[i]), m->fields[i].len);
+			ekv_jw_key(&w, "value");
+			ekv_jw_binary_safe(&w, pbdata(m->fields[i + 1]), m->fields[i + 1].len);
+			ekv_jw_obj_end(&w);
+		}
+		ekv_jw_arr_end(&w);
+		ekv_jw_obj_end(&w);
+		if (ekv_jw_finish(&w) || ekv_buf_append_byte(out, '\n')) r = -2;
+	}
+	redis_stream_entry__free_unpacked(m, NULL);
+	return r;
 }
 
 static int dec_stream_entry(struct redis_dec *d, const struct ekv_record *rec, struct ekv_error *err)
@@ -324,7 +315,7 @@ static int dec_stream_entry(struct redis_dec *d, const struct ekv_record *rec, s
 		return bad(rec, err, "stream entry without RXE magic");
 	const char *why = NULL;
 	int r = render_entry(&d->tmp2, ekv_be64(rest), ekv_be64(rest + 8), rec->value + 5,
-			     rec->value + rec->value_len, &why);
+			     rec->value_len - 5, &why);
 	if (r == -2) return nomem(err);
 	if (r) {
 		char msg[96];

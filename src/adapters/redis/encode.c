@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <dirent.h>
 #include "redis_internal.h"
+#include "redis/redis_internal.pb-c.h"
 #include "../../lib/jsonr.h"
 #include "../../lib/keymap.h"
 #include "../../lib/manifest.h"
@@ -567,28 +568,57 @@ static int stream_meta(struct enc *e, struct stream_state *s, const json_t *j, s
 	return EKV_OK;
 }
 
-/* Protobuf RedisStreamEntry{id, fields} behind the RXE magic (§3.9, §3.13). */
+/* Protobuf RedisStreamEntry{id, fields} behind the RXE magic (§3.9, §3.13),
+ * packed by protobuf-c: ascending field numbers, an empty id omitted (proto3
+ * default), every field written even when empty -- the bytes protobuf-go's
+ * deterministic marshal gives. The sides are first collected in e->b1 (free
+ * while entry lines are parsed), since e->b2 is reused per side. */
 static int stream_entry_value(struct enc *e, const char *id, size_t idlen, const json_t *fields,
 			      int *bad_field)
 {
 	static const uint8_t magic[5] = { 0x00, 'R', 'X', 'E', 0x01 };
 	static const char *const names[] = { "name", "value" };
-	ekv_buf_reset(&e->val);
-	if (ekv_buf_append(&e->val, magic, 5)) return -2;
-	if (idlen && pb_put_bytes(&e->val, 1, id, idlen)) return -2;
-	for (size_t i = 0; i < json_array_size(fields); i++) {
+	size_t nf = json_array_size(fields) * 2;
+	size_t *lens = nf ? malloc(nf * sizeof *lens) : NULL;
+	ProtobufCBinaryData *pf = nf ? malloc(nf * sizeof *pf) : NULL;
+	int r = nf && (!lens || !pf) ? -2 : 0;
+	ekv_buf_reset(&e->b1);
+	for (size_t i = 0; !r && i < nf / 2; i++) {
 		const json_t *f = json_array_get(fields, i);
-		if (check_members(f, names, 2)) return -1;
-		for (int side = 0; side < 2; side++) {
-			if (binary_value(json_object_get(f, names[side]), &e->b2)) return -1;
-			if (!ekv_utf8_valid(e->b2.data, e->b2.len)) {
+		if (check_members(f, names, 2)) { r = -1; break; }
+		for (int side = 0; !r && side < 2; side++) {
+			if (binary_value(json_object_get(f, names[side]), &e->b2)) r = -1;
+			else if (!ekv_utf8_valid(e->b2.data, e->b2.len)) {
 				*bad_field = 1;      /* proto3 strings must be UTF-8 (D10) */
-				return -1;
-			}
-			if (pb_put_bytes(&e->val, 2, e->b2.data, e->b2.len)) return -2;
+				r = -1;
+			} else if (ekv_buf_append(&e->b1, e->b2.data, e->b2.len)) r = -2;
+			else lens[i * 2 + (size_t)side] = e->b2.len;
 		}
 	}
-	return 0;
+	if (!r) {
+		RedisStreamEntry m = REDIS_STREAM_ENTRY__INIT;
+		m.id.data = (uint8_t *)(uintptr_t)id;
+		m.id.len = idlen;
+		static uint8_t none[1];      /* never a NULL base, even when all are empty */
+		size_t off = 0;
+		for (size_t i = 0; i < nf; i++) {
+			pf[i].data = lens[i] ? e->b1.data + off : none;
+			pf[i].len = lens[i];
+			off += lens[i];
+		}
+		m.n_fields = nf;
+		m.fields = pf;
+		size_t sz = redis_stream_entry__get_packed_size(&m);
+		ekv_buf_reset(&e->val);
+		if (ekv_buf_reserve(&e->val, 5 + sz)) r = -2;
+		else {
+			memcpy(e->val.data, magic, 5);
+			e->val.len = 5 + redis_stream_entry__pack(&m, e->val.data + 5);
+		}
+	}
+	free(lens);
+	free(pf);
+	return r;
 }
 
 static int stream_entry(struct enc *e, const json_t *j, size_t line, struct ekv_error *err)

@@ -1,7 +1,8 @@
 /*
  * Redis adapter internals (redis.md). Files:
  *   redis.c        routes, decode hooks (record dispatch), registration
- *   rkeys.c        internal key parsing, group-key encoding, protobuf reader/writer
+ *   rkeys.c        internal key parsing, group-key encoding
+ *   redis_internal.proto  hash/set/zset blobs and stream entries (protobuf-c)
  *   strings.c      !redis|str| / !redis|hll| blobs and the TTL sidecars
  *   ttl.c          TTL resolution at finish (D12 pending cap, orphans)
  *   collections.c  hash/list/set/zset/stream state and their JSON files
@@ -80,18 +81,6 @@ int redis_group_append(struct ekv_buf *out, const void *uk, size_t n);
 /* Length of the group prefix at the start of k (terminator included), or 0. */
 size_t redis_group_len(const uint8_t *k, size_t n);
 int redis_group_decode(struct ekv_buf *out, const uint8_t *k, size_t glen);
-
-/* Minimal protobuf wire reader (redis.md §3.13). */
-struct pb_field {
-	uint32_t num;
-	int wt;
-	uint64_t varint;             /* wt 0, and the fixed64 bits for wt 1 */
-	const uint8_t *data;         /* wt 2 */
-	size_t len;
-};
-/* 1 = field read, 0 = end, -1 = malformed. */
-int pb_next(const uint8_t **p, const uint8_t *end, struct pb_field *f);
-int pb_put_bytes(struct ekv_buf *out, uint32_t num, const void *p, size_t n);
 
 /* ---- strings.c ---- */
 int redis_dec_string(struct redis_dec *d, const struct ekv_record *rec, int hll,
