@@ -258,7 +258,7 @@ static int append_oseg(struct ekv_buf *k, const struct ddb_av *av)
 {
 	struct ekv_buf kb = EKV_BUF_INIT;
 	const char *reason;
-	int rc = ddb_key_bytes(&kb, av, &reason) || ddb_oseg(k, kb.data, kb.len);
+	int rc = ddb_key_bytes(&kb, av, &reason) || ekv_keyseg_append(k, kb.data, kb.len);
 	ekv_buf_release(&kb);
 	return rc;
 }

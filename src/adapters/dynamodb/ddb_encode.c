@@ -453,7 +453,7 @@ static int gsi_key(struct ekv_buf *out, const struct ddb_schema *s, const struct
 		if (!parts[i]) continue;
 		ekv_buf_reset(&kb);
 		rc = ddb_key_bytes(&kb, parts[i], reason);
-		if (!rc && ddb_oseg(out, kb.data, kb.len)) rc = -1, *reason = "out of memory";
+		if (!rc && ekv_keyseg_append(out, kb.data, kb.len)) rc = -1, *reason = "out of memory";
 	}
 	ekv_buf_release(&kb);
 	return rc;

@@ -15,6 +15,7 @@
 #ifndef EKV_DDB_INTERNAL_H
 #define EKV_DDB_INTERNAL_H
 #include "../../lib/adapter.h"
+#include "../../lib/keyseg.h"
 #include "../../lib/buf.h"
 
 #define DDB_PREFIX_TABLE "!ddb|meta|table|"
@@ -137,8 +138,7 @@ int ddb_canon_number(struct ekv_buf *out, const uint8_t *text, size_t n);
 void ddb_trim_space(const uint8_t **p, size_t *n);
 
 /* ---- keys ---- */
-/* oseg(): 00 -> 00 FF, then 00 01. */
-int ddb_oseg(struct ekv_buf *out, const uint8_t *raw, size_t n);
+/* oseg() is the core's escaped key segment (lib/keyseg.h). */
 /* kb(av) (§2.1): S/B raw bytes, N numkey. -1 (reason set) otherwise. */
 int ddb_key_bytes(struct ekv_buf *out, const struct ddb_av *av, const char **reason);
 /* "!ddb|item|" b64(table) "|1|" oseg(hash) [oseg(range)]. -1 + reason. */

@@ -4,15 +4,6 @@
 #include "../../lib/error.h"
 #include "../../lib/util.h"
 
-int ddb_oseg(struct ekv_buf *out, const uint8_t *raw, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (ekv_buf_append_byte(out, raw[i])) return EKV_ENOMEM;
-		if (raw[i] == 0x00 && ekv_buf_append_byte(out, 0xff)) return EKV_ENOMEM;
-	}
-	return ekv_buf_append(out, "\x00\x01", 2);
-}
-
 int ddb_key_bytes(struct ekv_buf *out, const struct ddb_av *av, const char **reason)
 {
 	switch (av->kind) {
@@ -30,7 +21,7 @@ static int put_key_segment(struct ekv_buf *out, const struct ddb_av *av, const c
 {
 	struct ekv_buf kb = EKV_BUF_INIT;
 	int rc = ddb_key_bytes(&kb, av, reason);
-	if (!rc && ddb_oseg(out, kb.data, kb.len)) {
+	if (!rc && ekv_keyseg_append(out, kb.data, kb.len)) {
 		*reason = "out of memory";
 		rc = -1;
 	}

@@ -123,9 +123,9 @@ static int obj_prefix(struct ekv_buf *out, const struct ekv_buf *b, uint64_t g, 
 		      size_t kl)
 {
 	ekv_buf_reset(out);
-	int st = s3_seg_append(out, b->data, b->len);
+	int st = ekv_keyseg_append(out, b->data, b->len);
 	if (!st) st = ekv_buf_append_be64(out, g);
-	if (!st) st = s3_seg_append(out, k, kl);
+	if (!st) st = ekv_keyseg_append(out, k, kl);
 	return st;
 }
 
@@ -153,7 +153,7 @@ static int note_object(struct s3_state *s, const struct ekv_buf *b, uint64_t g,
 	if (p->len == s->last_obj.len && memcmp(p->data, s->last_obj.data, p->len) == 0) return 0;
 	if (ekv_buf_set(&s->last_obj, p->data, p->len)) return ekv_fail(err, EKV_ENOMEM, "s3: oom");
 	struct ekv_buf ident = EKV_BUF_INIT;
-	int rc = s3_seg_append(&ident, b->data, b->len) || ekv_buf_append(&ident, k->data, k->len)
+	int rc = ekv_keyseg_append(&ident, b->data, b->len) || ekv_buf_append(&ident, k->data, k->len)
 			 ? ekv_fail(err, EKV_ENOMEM, "s3: out of memory")
 			 : ekv_sorter_add(s->facts, p->data, p->len, ident.data, ident.len, err);
 	ekv_buf_release(&ident);
@@ -229,7 +229,7 @@ static int add_obj_record(struct s3_state *s, const struct ekv_buf *prefix, cons
 static int chunk_tail(struct ekv_buf *t, const struct s3_chunk_key *c, int offloaded)
 {
 	ekv_buf_reset(t);
-	return ekv_buf_append_byte(t, 2) || s3_seg_append(t, c->upload.data, c->upload.len) ||
+	return ekv_buf_append_byte(t, 2) || ekv_keyseg_append(t, c->upload.data, c->upload.len) ||
 	       ekv_buf_append_be64(t, c->part) || ekv_buf_append_be64(t, c->pv) ||
 	       ekv_buf_append_byte(t, (uint8_t)offloaded) || ekv_buf_append_be64(t, c->chunk);
 }
@@ -344,8 +344,8 @@ static int on_upload(struct s3_state *s, const struct ekv_record *rec, const cha
 		struct ekv_buf b = EKV_BUF_INIT, o = EKV_BUF_INIT, u = EKV_BUF_INIT;
 		size_t pos = 0;
 		uint64_t g, part;
-		int bad = s3_seg_read(rest, n, &pos, &b) || s3_u64_read(rest, n, &pos, &g) ||
-			  s3_seg_read(rest, n, &pos, &o) || s3_seg_read(rest, n, &pos, &u) ||
+		int bad = ekv_keyseg_read(rest, n, &pos, &b) || s3_u64_read(rest, n, &pos, &g) ||
+			  ekv_keyseg_read(rest, n, &pos, &o) || ekv_keyseg_read(rest, n, &pos, &u) ||
 			  s3_u64_read(rest, n, &pos, &part) || pos != n;
 		ekv_buf_release(&b);
 		ekv_buf_release(&o);
@@ -376,7 +376,7 @@ static int on_upload(struct s3_state *s, const struct ekv_record *rec, const cha
 		rc = ekv_jw_finish(&w);
 	}
 	/* key: seg(raw bucket) BE64(arrival) keeps snapshot order per bucket */
-	if (!rc) rc = s3_seg_append(&key, rest, end) || ekv_buf_append_be64(&key, s->upload_seq++);
+	if (!rc) rc = ekv_keyseg_append(&key, rest, end) || ekv_buf_append_be64(&key, s->upload_seq++);
 	if (rc) rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
 	else rc = ekv_sorter_add(s->uploads, key.data, key.len, line.data, line.len, err);
 	ekv_buf_release(&line);
@@ -463,12 +463,12 @@ static int write_uploads(struct s3_state *s, struct ekv_error *err)
 	struct ekv_file *f = NULL;
 	int rc = ekv_sorter_finish(s->uploads, err), r;
 	while (!rc && (r = ekv_sorter_next(s->uploads, &k, &kl, &v, &vl, err)) == 1) {
-		size_t span = s3_seg_span(k, kl, 0);
+		size_t span = ekv_keyseg_span(k, kl, 0);
 		if (!f || span != cur.len || memcmp(cur.data, k, span) != 0) {
 			if (f && (rc = ekv_file_commit(f, err))) { f = NULL; break; }
 			f = NULL;
 			size_t pos = 0;
-			if (ekv_buf_set(&cur, k, span) || s3_seg_read(k, kl, &pos, &name) ||
+			if (ekv_buf_set(&cur, k, span) || ekv_keyseg_read(k, kl, &pos, &name) ||
 			    s3_bucket_dir(&path, name.data, name.len) ||
 			    ekv_buf_append_str(&path, "/_incomplete_uploads/records.jsonl")) {
 				rc = ekv_fail(err, EKV_ENOMEM, "s3: out of memory");

@@ -87,7 +87,7 @@ static int emit_bucket(struct enc *e, const struct ekv_buf *owner, const struct 
 	struct ekv_jw w;
 	ekv_buf_reset(&e->key);
 	ekv_buf_reset(&e->val);
-	if (ekv_buf_append_str(&e->key, P_BUCKET_META) || s3_seg_append(&e->key, e->name.data, e->name.len))
+	if (ekv_buf_append_str(&e->key, P_BUCKET_META) || ekv_keyseg_append(&e->key, e->name.data, e->name.len))
 		return oom(err);
 	/* s3LiveBucketMeta has no omitempty: every member, "" included (s3.md §5.6) */
 	ekv_jw_init(&w, &e->val, EKV_JW_PROFILE_A);
@@ -110,7 +110,7 @@ static int emit_bucket(struct enc *e, const struct ekv_buf *owner, const struct 
 	if (rc) return rc;
 	ekv_buf_reset(&e->key);
 	ekv_buf_reset(&e->val);
-	if (ekv_buf_append_str(&e->key, P_BUCKET_GEN) || s3_seg_append(&e->key, e->name.data, e->name.len) ||
+	if (ekv_buf_append_str(&e->key, P_BUCKET_GEN) || ekv_keyseg_append(&e->key, e->name.data, e->name.len) ||
 	    ekv_buf_append_be64(&e->val, 1))
 		return oom(err);
 	return emit(e, err);
@@ -451,9 +451,9 @@ static int stream_body(struct enc *e, int fd, const uint8_t *key, size_t kl, uin
 		if (!got) break;
 		total += got;
 		ekv_buf_reset(&e->key);
-		if (ekv_buf_append_str(&e->key, P_BLOB) || s3_seg_append(&e->key, e->name.data, e->name.len) ||
-		    ekv_buf_append_be64(&e->key, 1) || s3_seg_append(&e->key, key, kl) ||
-		    s3_seg_append(&e->key, S3_RESTORE_UPLOAD, strlen(S3_RESTORE_UPLOAD)) ||
+		if (ekv_buf_append_str(&e->key, P_BLOB) || ekv_keyseg_append(&e->key, e->name.data, e->name.len) ||
+		    ekv_buf_append_be64(&e->key, 1) || ekv_keyseg_append(&e->key, key, kl) ||
+		    ekv_keyseg_append(&e->key, S3_RESTORE_UPLOAD, strlen(S3_RESTORE_UPLOAD)) ||
 		    ekv_buf_append_be64(&e->key, 1) || ekv_buf_append_be64(&e->key, i))
 			return oom(err);
 		int rc = ekv_emit(e->ctx, e->key.data, e->key.len, e->buf, got, err);
@@ -495,8 +495,8 @@ static int encode_object(struct enc *e, int dirfd, const char *name, struct ekv_
 	if (!rc) {
 		ekv_buf_reset(&e->key);
 		ekv_buf_reset(&e->val);
-		if (ekv_buf_append_str(&e->key, P_OBJ_HEAD) || s3_seg_append(&e->key, e->name.data, e->name.len) ||
-		    ekv_buf_append_be64(&e->key, 1) || s3_seg_append(&e->key, key, kl) ||
+		if (ekv_buf_append_str(&e->key, P_OBJ_HEAD) || ekv_keyseg_append(&e->key, e->name.data, e->name.len) ||
+		    ekv_buf_append_be64(&e->key, 1) || ekv_keyseg_append(&e->key, key, kl) ||
 		    manifest_json(&e->val, &sc, n_chunks))
 			rc = oom(err);
 		else

@@ -1,46 +1,6 @@
-/* S3 internal key layouts (s3.md §2.1-§2.5): the seg() escaping and parsers. */
+/* S3 internal key layouts (s3.md §2.1-§2.5): parsers over the shared key segments. */
 #include <string.h>
 #include "s3_decode.h"
-
-int s3_seg_append(struct ekv_buf *out, const void *x, size_t n)
-{
-	const uint8_t *p = x;
-	int st = 0;
-	for (size_t i = 0; i < n && !st; i++) {
-		st = ekv_buf_append_byte(out, p[i]);
-		/* a raw 00 inside a segment is written 00 FF so 00 01 stays the end marker */
-		if (!st && p[i] == 0) st = ekv_buf_append_byte(out, 0xFF);
-	}
-	if (!st) st = ekv_buf_append_byte(out, 0);
-	if (!st) st = ekv_buf_append_byte(out, 1);
-	return st;
-}
-
-size_t s3_seg_span(const uint8_t *k, size_t n, size_t pos)
-{
-	for (size_t i = pos; i < n; i++) {
-		if (k[i] != 0) continue;
-		if (i + 1 >= n) return 0;
-		if (k[i + 1] == 1) return i + 2 - pos;
-		if (k[i + 1] != 0xFF) return 0;
-		i++;
-	}
-	return 0;
-}
-
-int s3_seg_read(const uint8_t *k, size_t n, size_t *pos, struct ekv_buf *out)
-{
-	size_t span = s3_seg_span(k, n, *pos);
-	if (!span) return -1;
-	ekv_buf_reset(out);
-	size_t end = *pos + span - 2;
-	for (size_t i = *pos; i < end; i++) {
-		if (ekv_buf_append_byte(out, k[i])) return -1;
-		if (k[i] == 0) i++;   /* skip the FF of an escaped NUL */
-	}
-	*pos += span;
-	return 0;
-}
 
 int s3_u64_read(const uint8_t *k, size_t n, size_t *pos, uint64_t *v)
 {
@@ -69,8 +29,8 @@ void s3_chunk_key_release(struct s3_chunk_key *c)
 int s3_parse_chunk_key(const uint8_t *rest, size_t n, struct s3_chunk_key *c)
 {
 	size_t pos = 0;
-	if (s3_seg_read(rest, n, &pos, &c->bucket) || s3_u64_read(rest, n, &pos, &c->gen) ||
-	    s3_seg_read(rest, n, &pos, &c->object) || s3_seg_read(rest, n, &pos, &c->upload) ||
+	if (ekv_keyseg_read(rest, n, &pos, &c->bucket) || s3_u64_read(rest, n, &pos, &c->gen) ||
+	    ekv_keyseg_read(rest, n, &pos, &c->object) || ekv_keyseg_read(rest, n, &pos, &c->upload) ||
 	    s3_u64_read(rest, n, &pos, &c->part) || s3_u64_read(rest, n, &pos, &c->chunk))
 		return -1;
 	c->pv = 0;
@@ -84,8 +44,8 @@ int s3_parse_manifest_key(const uint8_t *rest, size_t n, struct ekv_buf *bucket,
 			  struct ekv_buf *object)
 {
 	size_t pos = 0;
-	if (s3_seg_read(rest, n, &pos, bucket) || s3_u64_read(rest, n, &pos, gen) ||
-	    s3_seg_read(rest, n, &pos, object))
+	if (ekv_keyseg_read(rest, n, &pos, bucket) || s3_u64_read(rest, n, &pos, gen) ||
+	    ekv_keyseg_read(rest, n, &pos, object))
 		return -1;
 	return pos == n ? 0 : -1;
 }
@@ -93,7 +53,7 @@ int s3_parse_manifest_key(const uint8_t *rest, size_t n, struct ekv_buf *bucket,
 int s3_parse_bucket_key(const uint8_t *rest, size_t n, struct ekv_buf *bucket)
 {
 	size_t pos = 0;
-	if (s3_seg_read(rest, n, &pos, bucket)) return -1;
+	if (ekv_keyseg_read(rest, n, &pos, bucket)) return -1;
 	return pos == n ? 0 : -1;
 }
 

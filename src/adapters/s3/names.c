@@ -79,8 +79,8 @@ static int add_fact2(struct ekv_sorter *f2, struct ekv_buf *tmp, const struct ek
 	if (!st && suffix) st = ekv_buf_append_str(&full, suffix);
 	if (!st && suffix2) st = ekv_buf_append_str(&full, suffix2);
 	ekv_buf_reset(tmp);
-	if (!st) st = s3_seg_append(tmp, b->data, b->len);
-	if (!st) st = s3_seg_append(tmp, full.data, full.len);
+	if (!st) st = ekv_keyseg_append(tmp, b->data, b->len);
+	if (!st) st = ekv_keyseg_append(tmp, full.data, full.len);
 	if (!st) st = ekv_buf_append_byte(tmp, (uint8_t)type);
 	ekv_buf_release(&full);
 	if (st) return ekv_fail(err, EKV_ENOMEM, "s3: out of memory");
@@ -126,7 +126,7 @@ static int pass_facts(struct s3_state *s, struct ekv_sorter *f2, struct ekv_erro
 			/* group done: H(B) BE64(g) H(K); the value of "exists" is seg(B) K */
 			size_t pos = 0;
 			uint64_t g = ekv_be64(group.data + 32);
-			s3_seg_read(ident.data, ident.len, &pos, &b);
+			ekv_keyseg_read(ident.data, ident.len, &pos, &b);
 			if (ekv_buf_set(&key, ident.data + pos, ident.len - pos)) { rc = ekv_fail(err, EKV_ENOMEM, "s3: oom"); break; }
 			struct s3_bucket *bk = s3_bucket_lookup(s, b.data, b.len);
 			if (bk && bk->meta.generation == g) {
@@ -212,12 +212,12 @@ static int pass_claims(struct ekv_sorter *f2, struct ekv_sorter *decisions, stru
 		if (r < 0) { rc = err->code ? (int)err->code : EKV_EIO; break; }
 		int same = r == 1 && have && group.len == kl - 1 && memcmp(group.data, k, kl - 1) == 0;
 		if (have && !same) {
-			size_t bspan = s3_seg_span(group.data, group.len, 0), pos = bspan;
+			size_t bspan = ekv_keyseg_span(group.data, group.len, 0), pos = bspan;
 			if (bucket.len != bspan || memcmp(bucket.data, group.data, bspan) != 0) {
 				stack_clear(&st);   /* claims never cross buckets */
 				ekv_buf_set(&bucket, group.data, bspan);
 			}
-			s3_seg_read(group.data, group.len, &pos, &path);
+			ekv_keyseg_read(group.data, group.len, &pos, &path);
 			stack_pop_to_prefixes(&st, &path);
 			if (cls >= 0) {
 				/* D20: another key's rename target, or a path through a claimed file */

@@ -83,8 +83,8 @@ static int decision_for(struct walk *w, struct ekv_error *err)
 {
 	struct obj_group *g = &w->g;
 	struct ekv_buf want = EKV_BUF_INIT;
-	if (s3_seg_append(&want, g->bucket.data, g->bucket.len) ||
-	    s3_seg_append(&want, g->key.data, g->key.len)) {
+	if (ekv_keyseg_append(&want, g->bucket.data, g->bucket.len) ||
+	    ekv_keyseg_append(&want, g->key.data, g->key.len)) {
 		ekv_buf_release(&want);
 		return oom(err);
 	}
@@ -117,8 +117,8 @@ static int group_start(struct walk *w, const uint8_t *k, size_t span, struct ekv
 	struct obj_group *g = &w->g;
 	group_reset(g);
 	size_t pos = 0;
-	if (ekv_buf_set(&g->prefix, k, span) || s3_seg_read(k, span, &pos, &g->bucket) ||
-	    s3_u64_read(k, span, &pos, &g->gen) || s3_seg_read(k, span, &pos, &g->key))
+	if (ekv_buf_set(&g->prefix, k, span) || ekv_keyseg_read(k, span, &pos, &g->bucket) ||
+	    s3_u64_read(k, span, &pos, &g->gen) || ekv_keyseg_read(k, span, &pos, &g->key))
 		return oom(err);
 	g->b = s3_bucket_lookup(w->s, g->bucket.data, g->bucket.len);
 	g->status = !g->b ? ST_NO_BUCKET : g->b->meta.generation != g->gen ? ST_STALE : ST_LIVE;
@@ -190,7 +190,7 @@ static int parse_chunk_rec(struct walk *w, const uint8_t *k, size_t kl, size_t p
 			   size_t vl, struct chunk_rec *c)
 {
 	c->upload = &w->g.upload;
-	if (s3_seg_read(k, kl, &pos, c->upload) || s3_u64_read(k, kl, &pos, &c->part) ||
+	if (ekv_keyseg_read(k, kl, &pos, c->upload) || s3_u64_read(k, kl, &pos, &c->part) ||
 	    s3_u64_read(k, kl, &pos, &c->pv) || pos >= kl)
 		return -1;
 	c->offloaded = k[pos++];
@@ -400,7 +400,7 @@ static int finish_live(struct walk *w, struct ekv_error *err)
 	if (rc || g->cls == C_NATURAL) return rc;
 	/* KEYMAP record, sorted later by seg(B) encoded (D23) */
 	struct ekv_buf key = EKV_BUF_INIT, val = EKV_BUF_INIT;
-	if (s3_seg_append(&key, g->bucket.data, g->bucket.len) ||
+	if (ekv_keyseg_append(&key, g->bucket.data, g->bucket.len) ||
 	    ekv_buf_append(&key, g->tmp.data, g->tmp.len) || ekv_buf_append_byte(&val, (uint8_t)g->cls) ||
 	    ekv_buf_append(&val, g->key.data, g->key.len))
 		rc = oom(err);
@@ -443,8 +443,8 @@ int s3_write_objects(struct s3_state *s, struct ekv_sorter *decisions, struct ek
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	while (!rc && (r = ekv_sorter_next(s->objs, &k, &kl, &v, &vl, err)) == 1) {
-		size_t bs = s3_seg_span(k, kl, 0);
-		size_t ks = bs && kl >= bs + 8 ? s3_seg_span(k, kl, bs + 8) : 0;
+		size_t bs = ekv_keyseg_span(k, kl, 0);
+		size_t ks = bs && kl >= bs + 8 ? ekv_keyseg_span(k, kl, bs + 8) : 0;
 		if (!ks || bs + 8 + ks >= kl) { rc = ekv_fail(err, EKV_EDATA, "s3: internal: bad object index"); break; }
 		size_t span = bs + 8 + ks;
 		if (!open || w.g.prefix.len != span || memcmp(w.g.prefix.data, k, span) != 0) {
@@ -484,14 +484,14 @@ int s3_write_keymaps(struct s3_state *s, struct ekv_sorter *keymap, struct ekv_e
 	size_t kl, vl;
 	int r = 0, rc = ekv_sorter_finish(keymap, err);
 	while (!rc && (r = ekv_sorter_next(keymap, &k, &kl, &v, &vl, err)) == 1) {
-		size_t span = s3_seg_span(k, kl, 0), pos = 0;
+		size_t span = ekv_keyseg_span(k, kl, 0), pos = 0;
 		if (!f || span != cur.len || memcmp(cur.data, k, span) != 0) {
 			if (f) {
 				rc = ekv_file_commit(f, err);
 				f = NULL;
 				if (rc) break;
 			}
-			if (ekv_buf_set(&cur, k, span) || s3_seg_read(k, kl, &pos, &name) ||
+			if (ekv_buf_set(&cur, k, span) || ekv_keyseg_read(k, kl, &pos, &name) ||
 			    s3_bucket_dir(&path, name.data, name.len) ||
 			    ekv_buf_append_str(&path, "/" EKV_KEYMAP_FILE)) {
 				rc = oom(err);

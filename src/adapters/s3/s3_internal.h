@@ -5,6 +5,7 @@
 #ifndef EKV_S3_INTERNAL_H
 #define EKV_S3_INTERNAL_H
 #include "../../lib/adapter.h"
+#include "../../lib/keyseg.h"
 #include "../../lib/buf.h"
 
 enum s3_route {
@@ -29,14 +30,8 @@ enum s3_route {
 #define P_UPLOAD_META "!s3|upload|meta|"
 #define P_UPLOAD_PART "!s3|upload|part|"
 
-/* ---- keys.c: seg() codec (s3.md §2.1, §2.5) ---- */
+/* ---- keys.c: key parsers (s3.md §2.1, §2.5); seg() is the core's keyseg ---- */
 
-/* Appends seg(x): 00 -> 00 FF, then the 00 01 terminator. */
-int s3_seg_append(struct ekv_buf *out, const void *x, size_t n);
-/* Decodes one segment at *pos into out (reset first); -1 if malformed. */
-int s3_seg_read(const uint8_t *k, size_t n, size_t *pos, struct ekv_buf *out);
-/* Length of the escaped segment starting at pos (terminator included), 0 if malformed. */
-size_t s3_seg_span(const uint8_t *k, size_t n, size_t pos);
 int s3_u64_read(const uint8_t *k, size_t n, size_t *pos, uint64_t *v);
 
 /* A parsed object-scoped chunk key (blob or chunk ref). */

@@ -177,11 +177,11 @@ static __attribute__((unused)) void ordered_item_key(struct ekv_buf *k, const ch
 	ekv_buf_printf(k, "|%llu|", (unsigned long long)gen);
 	struct ekv_buf kb = EKV_BUF_INIT;
 	CHECK(ddb_key_bytes(&kb, h, &reason) == 0);
-	ddb_oseg(k, kb.data, kb.len);
+	ekv_keyseg_append(k, kb.data, kb.len);
 	if (r) {
 		ekv_buf_reset(&kb);
 		CHECK(ddb_key_bytes(&kb, r, &reason) == 0);
-		ddb_oseg(k, kb.data, kb.len);
+		ekv_keyseg_append(k, kb.data, kb.len);
 	}
 	ekv_buf_release(&kb);
 }

@@ -76,7 +76,7 @@ EKV_TEST(numkey_order_preserving)
 		ekv_buf_reset(&cur);
 		struct ekv_buf raw = EKV_BUF_INIT;
 		CHECK(ddb_numkey(&raw, (const uint8_t *)v[i], strlen(v[i]), &reason) == 0);
-		ddb_oseg(&cur, raw.data, raw.len);
+		ekv_keyseg_append(&cur, raw.data, raw.len);
 		ekv_buf_release(&raw);
 		if (i) CHECK(ekv_bytes_cmp(prev.data, prev.len, cur.data, cur.len) < 0);
 		ekv_buf_set(&prev, cur.data, cur.len);
@@ -181,10 +181,10 @@ EKV_TEST(oseg_layout)
 {
 	/* TestEncodeDDBOrderedKeySegment */
 	struct ekv_buf b = EKV_BUF_INIT;
-	ddb_oseg(&b, (const uint8_t *)"a\x00" "b", 3);
+	ekv_keyseg_append(&b, (const uint8_t *)"a\x00" "b", 3);
 	CHECK_MEM(b.data, b.len, "a\x00\xff" "b\x00\x01", 6);
 	ekv_buf_reset(&b);
-	ddb_oseg(&b, (const uint8_t *)"", 0);
+	ekv_keyseg_append(&b, (const uint8_t *)"", 0);
 	CHECK_MEM(b.data, b.len, "\x00\x01", 2);
 	ekv_buf_release(&b);
 }

@@ -57,7 +57,7 @@ static S3FX_UNUSED struct ekv_buf *s3fx_bucket_key(struct s3fx *s, const char *p
 {
 	ekv_buf_reset(&s->k);
 	CHECK(ekv_buf_append_str(&s->k, prefix) == 0);
-	CHECK(s3_seg_append(&s->k, bucket, strlen(bucket)) == 0);
+	CHECK(ekv_keyseg_append(&s->k, bucket, strlen(bucket)) == 0);
 	return &s->k;
 }
 
@@ -66,9 +66,9 @@ static S3FX_UNUSED struct ekv_buf *s3fx_obj_key(struct s3fx *s, const char *pref
 {
 	ekv_buf_reset(&s->k);
 	CHECK(ekv_buf_append_str(&s->k, prefix) == 0);
-	CHECK(s3_seg_append(&s->k, bucket, strlen(bucket)) == 0);
+	CHECK(ekv_keyseg_append(&s->k, bucket, strlen(bucket)) == 0);
 	CHECK(ekv_buf_append_be64(&s->k, gen) == 0);
-	CHECK(s3_seg_append(&s->k, obj, ol) == 0);
+	CHECK(ekv_keyseg_append(&s->k, obj, ol) == 0);
 	return &s->k;
 }
 
@@ -79,7 +79,7 @@ static S3FX_UNUSED struct ekv_buf *s3fx_chunk_key(struct s3fx *s, const char *pr
 						   uint64_t pv)
 {
 	s3fx_obj_key(s, prefix, bucket, gen, obj, ol);
-	CHECK(s3_seg_append(&s->k, upload, strlen(upload)) == 0);
+	CHECK(ekv_keyseg_append(&s->k, upload, strlen(upload)) == 0);
 	CHECK(ekv_buf_append_be64(&s->k, part) == 0);
 	CHECK(ekv_buf_append_be64(&s->k, chunk) == 0);
 	if (pv) CHECK(ekv_buf_append_be64(&s->k, pv) == 0);

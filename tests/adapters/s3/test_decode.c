@@ -277,7 +277,7 @@ EKV_TEST(s3_incomplete_uploads_flag)
 	const char *v = "{\"bucket\":\"logs\"}";
 	ekv_buf_reset(&s.k);
 	s3fx_obj_key(&s, P_UPLOAD_META, "logs", 1, "app.log", 7);
-	CHECK(s3_seg_append(&s.k, "u", 1) == 0);
+	CHECK(ekv_keyseg_append(&s.k, "u", 1) == 0);
 	s3fx_put(&s, &s.k, v, strlen(v));
 	s3fx_write(&s, "in.fsm");
 	struct ekv_decode_options o;

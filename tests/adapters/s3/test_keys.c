@@ -6,18 +6,18 @@
 EKV_TEST(s3_seg_codec)
 {
 	struct ekv_buf b = EKV_BUF_INIT, out = EKV_BUF_INIT;
-	CHECK(s3_seg_append(&b, "\0a\0", 3) == 0);
+	CHECK(ekv_keyseg_append(&b, "\0a\0", 3) == 0);
 	CHECK_MEM(b.data, b.len, "\x00\xff" "a\x00\xff\x00\x01", 7);
 	size_t pos = 0;
-	CHECK(s3_seg_read(b.data, b.len, &pos, &out) == 0);
+	CHECK(ekv_keyseg_read(b.data, b.len, &pos, &out) == 0);
 	CHECK_MEM(out.data, out.len, "\0a\0", 3);
 	CHECK_U64(pos, 7);
 	pos = 0;
-	CHECK(s3_seg_read((const uint8_t *)"ab\x00\x02", 4, &pos, &out) == -1);   /* 00 02 */
+	CHECK(ekv_keyseg_read((const uint8_t *)"ab\x00\x02", 4, &pos, &out) == -1);   /* 00 02 */
 	pos = 0;
-	CHECK(s3_seg_read((const uint8_t *)"ab\x00", 3, &pos, &out) == -1);       /* 00 at the end */
+	CHECK(ekv_keyseg_read((const uint8_t *)"ab\x00", 3, &pos, &out) == -1);       /* 00 at the end */
 	pos = 0;
-	CHECK(s3_seg_read((const uint8_t *)"ab", 2, &pos, &out) == -1);           /* no terminator */
+	CHECK(ekv_keyseg_read((const uint8_t *)"ab", 2, &pos, &out) == -1);           /* no terminator */
 	ekv_buf_release(&b);
 	ekv_buf_release(&out);
 }
