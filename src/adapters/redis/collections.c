@@ -173,6 +173,21 @@ static int pb_utf8(ProtobufCBinaryData v)
 	return ekv_utf8_valid(pbdata(v), v.len);
 }
 
+/* protobuf-c keeps two things protobuf-go (and upstream) refuse as unknown
+ * fields: a field number above 2^29-1 and a 10-byte varint whose last byte
+ * overflows 64 bits. Reject those after unpacking so corrupt values still
+ * fail closed. 1 = fine. */
+static int pb_unknown_ok(const ProtobufCMessage *m)
+{
+	for (unsigned i = 0; i < m->n_unknown_fields; i++) {
+		const ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
+		if (u->tag > 0x1FFFFFFFu) return 0;
+		if (u->wire_type == PROTOBUF_C_WIRE_TYPE_VARINT && u->len == 10 && u->data[9] > 1)
+			return 0;
+	}
+	return 1;
+}
+
 static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
 		    struct ekv_error *err)
 {
@@ -195,7 +210,9 @@ static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
 	if (coll == C_HASH && (hv = redis_hash_value__unpack(NULL, blen, body))) cnt = hv->n_entries;
 	if (coll == C_SET && (sv = redis_set_value__unpack(NULL, blen, body))) cnt = sv->n_members;
 	if (coll == C_ZSET && (zv = redis_zset_value__unpack(NULL, blen, body))) cnt = zv->n_entries;
-	const char *why = hv || sv || zv ? NULL : "unparsable protobuf";
+	const char *why = NULL;
+	if (!hv && !sv && !zv) why = "unparsable protobuf";
+	else if (!pb_unknown_ok(hv ? &hv->base : sv ? &sv->base : &zv->base)) why = "unparsable protobuf";
 	struct blob_item *it = NULL;
 	uint8_t *scores = NULL;
 	int st = EKV_OK;
@@ -213,7 +230,8 @@ static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
 			x->nlen = sv->members[i].len;
 		} else if (coll == C_HASH) {
 			const RedisHashValue__EntriesEntry *e = hv->entries[i];
-			if (!pb_utf8(e->key) || !pb_utf8(e->value)) why = "non-UTF-8 entry";
+			if (!pb_unknown_ok(&e->base)) why = "unparsable protobuf";
+			else if (!pb_utf8(e->key) || !pb_utf8(e->value)) why = "non-UTF-8 entry";
 			x->name = pbdata(e->key);
 			x->nlen = e->key.len;
 			x->value = pbdata(e->value);
@@ -223,7 +241,8 @@ static int dec_blob(struct redis_dec *d, const struct ekv_record *rec, int coll,
 			uint64_t bits;
 			memcpy(&bits, &e->score, 8);
 			ekv_put_be64(scores + i * 8, bits);
-			if (!pb_utf8(e->member)) why = "non-UTF-8 entry";
+			if (!pb_unknown_ok(&e->base)) why = "unparsable protobuf";
+			else if (!pb_utf8(e->member)) why = "non-UTF-8 entry";
 			else if (!score_ok(scores + i * 8, 8)) why = "NaN score";
 			x->name = pbdata(e->member);
 			x->nlen = e->member.len;
@@ -263,6 +282,10 @@ static int render_entry(struct ekv_buf *out, uint64_t ms, uint64_t seq, const ui
 			size_t n, const char **why)
 {
 	RedisStreamEntry *m = redis_stream_entry__unpack(NULL, n, p);
+	if (m && !pb_unknown_ok(&m->base)) {
+		redis_stream_entry__free_unpacked(m, NULL);
+		m = NULL;
+	}
 	if (!m) {
 		*why = "unparsable protobuf";
 		return -1;

@@ -217,3 +217,51 @@ EKV_TEST(redis_accepts_max_int64_lengths)
 	CHECK(ekv_test_file_exists("out/MANIFEST.json"));
 	CHECK(strstr(fx_warnings, "redis_zset_length_mismatch") != NULL);
 }
+
+static void expect_ok(struct fx *f)
+{
+	fx_write(f, "in.fsm");
+	struct ekv_decode_result r;
+	struct ekv_error err = { 0 };
+	ekv_test_sh("rm -rf out");
+	CHECK_STATUS(fx_decode_opts("in.fsm", "out", NULL, &r, &err), EKV_OK, &err);
+	ekv_test_sh("rm -rf out");
+}
+
+EKV_TEST(redis_protobuf_unknown_fields_and_corrupt_wire)
+{
+	struct fx f;
+	/* well-formed unknown fields are skipped: varint, fixed64, bytes, fixed32 */
+	uint8_t ok[] = { 0, 'R', 'S', 1, 0x18, 0x96, 0x01, 0x21, 1, 2, 3, 4, 5, 6, 7, 8,
+			 0x2A, 1, 'z', 0x35, 1, 2, 3, 4, 0x0A, 1, 'm' };
+	one(&f, "!redis|set|", ok, sizeof ok);
+	expect_ok(&f);
+	uint8_t okx[] = { 0, 'R', 'X', 'E', 1, 0x18, 7, 0x12, 1, 'a', 0x12, 0 };
+	entry_raw(&f, okx, sizeof okx, 16);
+	expect_ok(&f);
+	/* fail closed: unknown field number 2^29 (protobuf-go refuses it) */
+	uint8_t big[] = { 0, 'R', 'S', 1, 0x82, 0x80, 0x80, 0x80, 0x10, 0, 0x0A, 1, 'm' };
+	one(&f, "!redis|set|", big, sizeof big);
+	expect_fail(&f, EKV_EDATA, "!redis|set|k");
+	/* unknown varint overflowing 64 bits, inside a hash entry */
+	uint8_t ovf[] = { 0, 'R', 'H', 1, 0x0A, 14, 0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+			  0xFF, 0xFF, 0xFF, 0x7F, 0x0A, 1, 'f' };
+	one(&f, "!redis|hash|", ovf, sizeof ovf);
+	ekv_test_sh("rm -rf out");
+	expect_fail(&f, EKV_EDATA, "!redis|hash|k");
+	/* protobuf-c refuses a known field with a wrong wire type and groups
+	 * (protobuf-go would skip both as unknown): fail closed (redis.md) */
+	uint8_t wt[] = { 0, 'R', 'S', 1, 0x08, 1 };
+	one(&f, "!redis|set|", wt, sizeof wt);
+	ekv_test_sh("rm -rf out");
+	expect_fail(&f, EKV_EDATA, "!redis|set|k");
+	uint8_t grp[] = { 0, 'R', 'X', 'E', 1, 0x1B, 0x08, 1, 0x1C, 0x12, 0, 0x12, 0 };
+	entry_raw(&f, grp, sizeof grp, 16);
+	ekv_test_sh("rm -rf out");
+	expect_fail(&f, EKV_EDATA, "!stream|entry|");
+	/* non-UTF-8 inside a zset entry member */
+	uint8_t zu[] = { 0, 'R', 'Z', 1, 0x0A, 3, 0x0A, 1, 0xC0 };
+	one(&f, "!redis|zset|", zu, sizeof zu);
+	ekv_test_sh("rm -rf out");
+	expect_fail(&f, EKV_EDATA, "!redis|zset|k");
+}
