@@ -201,6 +201,13 @@ char *ekv_encode_info_render(const struct ekv_encode_options *opts,
 int ekv_encode_info_write(const struct ekv_encode_options *opts, const struct ekv_encode_result *res,
 			  const char *path, int *truncated, struct ekv_error *err);
 
+/* Writes data to path with the sidecar rules of tools.md §2.5 b: no-follow,
+ * never a FIFO, a regular file with a single link only, truncated and
+ * forced to 0600. With durable, fsyncs the file and its directory.
+ * *truncated (may be NULL) says whether an existing file was emptied. */
+int ekv_sidecar_write(const char *path, const void *data, size_t len, int durable,
+		      int *truncated, struct ekv_error *err);
+
 /* ---- verify ---- */
 typedef void (*ekv_problem_fn)(void *ud, const char *path, const char *problem);
 struct ekv_verify_result {

@@ -22,21 +22,14 @@ void cli_report_error(const char *cmd, const char *what, int status, const struc
  * on stderr; ud points at an int that is non-zero when --quiet. */
 void cli_warn(void *ud, const char *adapter, const char *event, const char *detail);
 
-/* Ctrl-C safety (style guide §6.8): runs fn(ud) in a child process. If
- * the child dies from a signal (SIGINT, SIGTERM, SIGHUP are forwarded to
- * it), calls cleanup(ud) to remove what the run created and returns
- * 128 + signal; otherwise returns the child's exit code. */
-int cli_run_guarded(int (*fn)(void *), void (*cleanup)(void *), void *ud);
-
-/* Removes path and everything below it without following symlinks;
- * with keep_root the directory itself stays. Errors are ignored. */
-void cli_remove_tree(const char *path, int keep_root);
-
-/* Names in dir that start with prefix (a NULL-terminated, malloc'ed
- * vector, or NULL), for "what did this run add" comparisons. */
-char **cli_list_prefixed(const char *dir, const char *prefix);
-int cli_list_has(char *const *list, const char *name);
-void cli_list_free(char **list);
+/* Ctrl-C safety (style guide §6.8): SIGINT, SIGTERM and SIGHUP (unless
+ * ignored) set the returned flag, which the library polls and answers with
+ * EKV_ECANCELED after removing what the run created. A second signal ends
+ * the process at once. */
+const volatile int *cli_cancel_flag(void);
+/* For a run that returned st: 128 + signal (with a message) if it was
+ * canceled, else -1. */
+int cli_canceled_exit(int st);
 
 /* Writes s as a JSON string with Go encoding/json's escaping rules
  * (container.md §5.7); html = 1 also escapes < > & (ENCODE_INFO.json). */

@@ -190,6 +190,7 @@ static int decode_run(const struct decode_args *a, unsigned mask, const char *in
 	o.pending_ttl_cap_set = a->pending_ttl_cap_set;
 	o.spill_threshold = a->spill_threshold;
 	o.keep_partial = a->keep_partial;
+	o.cancel = cli_cancel_flag();
 	o.warn = cli_warn;
 	o.warn_ud = (void *)&a->quiet;
 	struct progress *p = progress_start("decode", a->quiet);
@@ -202,6 +203,8 @@ static int decode_run(const struct decode_args *a, unsigned mask, const char *in
 	memset(&err, 0, sizeof err);
 	int st = ekv_decode(&o, &r, &err);
 	progress_stop(p);
+	int canceled = cli_canceled_exit(st);
+	if (canceled >= 0) return canceled;
 	if (st != EKV_OK) {
 		cli_report_error("decode", input, st, &err);
 		return DECODE_EXIT_FAIL;
@@ -210,100 +213,10 @@ static int decode_run(const struct decode_args *a, unsigned mask, const char *in
 	return 0;
 }
 
-struct decode_job {
-	const struct decode_args *a;
-	unsigned mask;
-	const char *input, *output;
-	int root_state;            /* ROOT_ABSENT, ROOT_EMPTY_DIR or ROOT_OTHER */
-	char *created_top;         /* shallowest missing ancestor (or the root) */
-	char *parent;              /* the root's parent directory */
-	char **parent_before;      /* its hidden entries before the run */
-};
-enum { ROOT_ABSENT, ROOT_EMPTY_DIR, ROOT_OTHER };
-
-static int root_state(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0) return errno == ENOENT ? ROOT_ABSENT : ROOT_OTHER;
-	if (!S_ISDIR(st.st_mode)) return ROOT_OTHER;
-	DIR *d = opendir(path);
-	if (!d) return ROOT_OTHER;
-	struct dirent *de;
-	int state = ROOT_EMPTY_DIR;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) state = ROOT_OTHER;
-	closedir(d);
-	return state;
-}
-
-static int decode_job_run(void *ud)
-{
-	struct decode_job *j = ud;
-	return decode_run(j->a, j->mask, j->input, j->output);
-}
-
-/* The shallowest component of path that does not exist (what a run
- * creates with mkdir -p), or NULL if path exists. */
-static char *first_missing(const char *path)
-{
-	struct stat st;
-	size_t n = strlen(path);
-	for (size_t i = 1; i <= n; i++) {
-		if (i < n && path[i] != '/') continue;
-		char *prefix = strndup(path, i);
-		if (!prefix) return NULL;
-		if (lstat(prefix, &st) != 0 && errno == ENOENT) return prefix;
-		free(prefix);
-	}
-	return NULL;
-}
-
-static char *parent_dir(const char *path)
-{
-	size_t n = strlen(path);
-	while (n > 1 && path[n - 1] == '/') n--;
-	while (n > 0 && path[n - 1] != '/') n--;
-	if (n == 0) return strdup(".");
-	while (n > 1 && path[n - 1] == '/') n--;
-	return strndup(path, n);
-}
-
-/* After Ctrl-C: only a root that was absent or empty (D6) is ours, with
- * the parents this run created and its spill directory beside the root
- * (a hidden ".<root>.ekvtmp-*" entry that was not there before). */
-static void decode_job_cleanup(void *ud)
-{
-	struct decode_job *j = ud;
-	if (j->a->keep_partial || j->root_state == ROOT_OTHER) return;
-	if (j->parent) {
-		char **now = cli_list_prefixed(j->parent, ".");
-		for (char **p = now; p && *p; p++) {
-			if (!strstr(*p, ".ekvtmp-") || cli_list_has(j->parent_before, *p)) continue;
-			size_t n = strlen(j->parent) + strlen(*p) + 2;
-			char *full = malloc(n);
-			if (!full) continue;
-			snprintf(full, n, "%s/%s", j->parent, *p);
-			cli_remove_tree(full, 0);
-			free(full);
-		}
-		cli_list_free(now);
-	}
-	if (j->root_state == ROOT_EMPTY_DIR) cli_remove_tree(j->output, 1);
-	else if (j->created_top) cli_remove_tree(j->created_top, 0);
-}
-
 static int decode_one(const struct decode_args *a, unsigned mask, const char *input,
 		      const char *output)
 {
-	struct decode_job j = { a, mask, input, output, root_state(output), NULL, NULL, NULL };
-	j.created_top = first_missing(output);
-	j.parent = parent_dir(output);
-	j.parent_before = j.parent ? cli_list_prefixed(j.parent, ".") : NULL;
-	int rc = cli_run_guarded(decode_job_run, decode_job_cleanup, &j);
-	free(j.created_top);
-	free(j.parent);
-	cli_list_free(j.parent_before);
-	return rc;
+	return decode_run(a, mask, input, output);
 }
 
 static int decode_snap_dir(const struct decode_args *a, unsigned mask)

@@ -1,14 +1,11 @@
 /* Helpers shared by the subcommands (see cli.h). */
-#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -86,99 +83,37 @@ void cli_json_quote(FILE *f, const char *s, size_t n, int html)
 	fputc('"', f);
 }
 
-static volatile pid_t guarded_child;
+static volatile int cancel_signal;
 
-static void forward_signal(int sig)
+static void on_signal(int sig)
 {
-	if (guarded_child > 0) kill(guarded_child, sig);
+	if (cancel_signal) {
+		/* second signal: stop now, the default way */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	cancel_signal = sig;
 }
 
-int cli_run_guarded(int (*fn)(void *), void (*cleanup)(void *), void *ud)
+const volatile int *cli_cancel_flag(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old[3];
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) return fn(ud);          /* no fork: run unguarded */
-	if (pid == 0) {
-		int rc = fn(ud);
-		fflush(stdout);
-		fflush(stderr);
-		exit(rc);   /* not _exit: LeakSanitizer checks the child */
-	}
-	guarded_child = pid;
+	struct sigaction sa, old;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = forward_signal;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* Signals the caller ignores (nohup, background jobs) stay ignored. */
-	for (int i = 0; i < 3; i++) {
-		sigaction(sigs[i], NULL, &old[i]);
-		if (old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+	/* no SA_RESTART: a blocked read returns EINTR so the run can stop */
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		sigaction(sigs[i], NULL, &old);
+		/* signals the caller ignores (nohup, background jobs) stay ignored */
+		if (old.sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
 	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-	}
-	guarded_child = 0;
-	for (int i = 0; i < 3; i++) sigaction(sigs[i], &old[i], NULL);
-	if (WIFEXITED(status)) return WEXITSTATUS(status);
-	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGTERM;
-	if (cleanup) cleanup(ud);
-	fprintf(stderr, "\nekvbackup: interrupted by signal %d; partial files removed\n", sig);
-	return 128 + sig;
+	return &cancel_signal;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+int cli_canceled_exit(int st)
 {
-	(void)st;
-	if (ftw->level == 0) return 0;      /* the root is handled by the caller */
-	if (type == FTW_DP) rmdir(path);
-	else unlink(path);
-	return 0;
-}
-
-void cli_remove_tree(const char *path, int keep_root)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0) return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (!keep_root) rmdir(path);
-}
-
-char **cli_list_prefixed(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	if (!d) return NULL;
-	size_t n = 0, cap = 8, plen = strlen(prefix);
-	char **v = malloc(cap * sizeof *v);
-	struct dirent *de;
-	while (v && (de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, plen) != 0) continue;
-		if (n + 1 >= cap) {
-			char **nv = realloc(v, (cap *= 2) * sizeof *v);
-			if (!nv) break;
-			v = nv;
-		}
-		if ((v[n] = strdup(de->d_name)) != NULL) n++;
-	}
-	closedir(d);
-	if (v) v[n] = NULL;
-	return v;
-}
-
-int cli_list_has(char *const *list, const char *name)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, name) == 0) return 1;
-	return 0;
-}
-
-void cli_list_free(char **list)
-{
-	for (char **p = list; p && *p; p++) free(*p);
-	free(list);
+	if (st != EKV_ECANCELED || !cancel_signal) return -1;
+	fprintf(stderr, "\nekvbackup: interrupted by signal %d; partial files removed\n", cancel_signal);
+	return 128 + cancel_signal;
 }

@@ -21,6 +21,7 @@ struct ekv_reader {
 	int wrapper;
 	uint64_t last_commit_ts;
 	struct ekv_buf key, value;
+	const volatile int *cancel;
 };
 
 /* Makes at least n bytes available unless the file ends first. */
@@ -35,8 +36,9 @@ static int fill(struct ekv_reader *r, size_t n, struct ekv_error *err)
 	while (r->end < n && r->end < READ_BUF && !r->eof) {
 		ssize_t k = read(r->fd, r->buf + r->end, READ_BUF - r->end);
 		if (k < 0) {
-			if (errno == EINTR) continue;
-			return ekv_fail_errno(err, errno, "read snapshot");
+			if (errno != EINTR) return ekv_fail_errno(err, errno, "read snapshot");
+			if (r->cancel && *r->cancel) return ekv_fail(err, EKV_ECANCELED, "canceled");
+			continue;
 		}
 		if (k == 0) r->eof = 1;
 		r->end += (size_t)k;
@@ -146,6 +148,12 @@ static int read_preamble(struct ekv_reader *r, struct ekv_error *err)
 
 int ekv_reader_new(int fd, uint64_t total_size, struct ekv_reader **out, struct ekv_error *err)
 {
+	return ekv_reader_new_cancelable(fd, total_size, NULL, out, err);
+}
+
+int ekv_reader_new_cancelable(int fd, uint64_t total_size, const volatile int *cancel,
+			      struct ekv_reader **out, struct ekv_error *err)
+{
 	(void)total_size;
 	struct ekv_reader *r = calloc(1, sizeof *r);
 	if (!r || !(r->buf = malloc(READ_BUF))) {
@@ -153,6 +161,7 @@ int ekv_reader_new(int fd, uint64_t total_size, struct ekv_reader **out, struct 
 		return ekv_fail(err, EKV_ENOMEM, "out of memory");
 	}
 	r->fd = fd;
+	r->cancel = cancel;
 	ekv_buf_init(&r->key);
 	ekv_buf_init(&r->value);
 	int rc = read_preamble(r, err);

@@ -31,6 +31,10 @@ struct ekv_reader;
 /* Reads from fd (not closed by the reader). total_size may be 0 if
  * unknown (pipes); it is only used for progress. */
 int ekv_reader_new(int fd, uint64_t total_size, struct ekv_reader **out, struct ekv_error *err);
+/* Same, and a read interrupted by a signal (EINTR) while *cancel is
+ * non-zero fails with EKV_ECANCELED instead of being retried. */
+int ekv_reader_new_cancelable(int fd, uint64_t total_size, const volatile int *cancel,
+			      struct ekv_reader **out, struct ekv_error *err);
 uint64_t ekv_reader_last_commit_ts(const struct ekv_reader *r);
 /* 0 bare stream, 1 EKVTHLC1, 2 EKVTHLC2, 3 no header but a valid CRC32C
  * footer (a node file written before the HLC header existed). Final only

@@ -272,8 +272,9 @@ int ekv_decode(const struct ekv_decode_options *opts, struct ekv_decode_result *
 	uint64_t size = 0;
 	struct ekv_reader *r = NULL;
 	int rc = open_input(opts->input, &fd, &size, err);
-	if (!rc) rc = ekv_reader_new(fd, size, &r, err);   /* bad magic: no output at all */
+	if (!rc) rc = ekv_reader_new_cancelable(fd, size, opts->cancel, &r, err);   /* bad magic: no output */
 	if (!rc) rc = ekv_tree_create(opts->output, opts->tmpdir, &d->tree, err);
+	if (!rc) ekv_tree_set_cancel(d->tree, opts->cancel);
 	if (!rc) rc = begin_adapters(d, err);
 	if (!rc) rc = read_all(d, r, size, err);
 	rc = d->tree ? finish_adapters(d, rc, err) : rc;

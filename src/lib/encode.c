@@ -19,6 +19,7 @@
 
 struct ekv_encoder {
 	struct ekv_sorter *sorter;
+	const volatile int *cancel;
 	uint64_t ts;
 	struct ekv_buf key;
 };
@@ -32,6 +33,7 @@ int ekv_emit(struct ekv_encode_ctx *ctx, const void *key, size_t klen, const voi
 	     size_t vlen, struct ekv_error *err)
 {
 	struct ekv_encoder *e = ctx->enc;
+	if (e->cancel && *e->cancel) return ekv_fail(err, EKV_ECANCELED, "encode canceled");
 	if (klen + 8 > EKV_MAX_ENCODED_KEY)
 		return ekv_fail_key(err, EKV_EKEYTOOLARGE, key, klen, "%s: key of %zu bytes exceeds 1 MiB",
 				    ctx->adapter, klen);
@@ -265,6 +267,7 @@ static int encode_run(struct encode_run *r, struct ekv_error *err)
 	if (o->tmpdir) ekv_buf_append_str(&r->tmpdir, o->tmpdir);
 	else ekv_dirname(o->output, &r->tmpdir);
 	r->enc.ts = r->ts;
+	r->enc.cancel = o->cancel;
 	if ((rc = ekv_sorter_new((char *)r->tmpdir.data, 0, &r->enc.sorter, err))) return rc;
 	for (int i = 0; i < EKV_ADAPTER_COUNT && !rc; i++) {
 		if (o->cancel && *o->cancel) rc = ekv_fail(err, EKV_ECANCELED, "encode canceled");

@@ -10,7 +10,6 @@
 #include "fsutil.h"
 #include "jsonw.h"
 #include "manifest.h"
-#include "sidecar.h"
 
 static int open_sidecar(const char *path, int *truncated, struct ekv_error *err)
 {
@@ -87,7 +86,7 @@ static int render(const struct ekv_encode_options *opts, const struct ekv_encode
 	ekv_jw_key(&w, "format_version");
 	ekv_jw_u64(&w, 1);
 	ekv_jw_key(&w, "encoder_version");
-	ekv_jw_cstr(&w, EKV_VERSION_STRING);
+	ekv_jw_cstr(&w, "ekvbackup " EKV_VERSION_STRING);
 	ekv_jw_key(&w, "encoder_key_format_version");
 	ekv_jw_u64(&w, EKV_MANIFEST_FORMAT_VERSION);
 	ekv_jw_key(&w, "wall_time_iso");

@@ -163,13 +163,13 @@ int ekv_encode_self_test(const struct ekv_encode_options *opts, const struct ekv
 		.preserve_sqs_visibility = m->preserve_sqs_visibility,
 		.include_sqs_side_records = m->include_sqs_side_records,
 		.dynamodb_bundle_jsonl = m->dynamodb_layout && strcmp(m->dynamodb_layout, "jsonl") == 0,
-		.dynamodb_bundle_size = m->dynamodb_bundle_size,
+		.dynamodb_bundle_size = m->dynamodb_bundle_size, .cancel = opts->cancel,
 	};
 	struct ekv_decode_result dres;
 	struct ekv_error derr = { 0 };
 	res->self_test_ran = 1;
 	int drc = ekv_decode(&dopt, &dres, &derr);
-	if (drc && !is_data_error(drc)) {
+	if (drc && (!is_data_error(drc) || drc == EKV_ECANCELED)) {
 		*err = derr;
 		rc = drc;
 	} else if (drc) {

@@ -67,6 +67,7 @@ struct ekv_tree {
 	unsigned open_files;
 	int finished;
 	uint64_t rand_state;
+	const volatile int *cancel;  /* caller's stop flag (SIGINT), may be NULL */
 };
 
 struct ekv_file {
@@ -531,6 +532,7 @@ static int check_open(const struct ekv_tree *t, const char *rel, struct ekv_erro
 {
 	if (t->finished)
 		return ekv_fail(err, EKV_EUSAGE, "\"%s\": dump tree already finished", rel);
+	if (t->cancel && *t->cancel) return ekv_fail(err, EKV_ECANCELED, "canceled");
 	size_t line = 64 + 2, esc = 0;
 	for (const char *p = rel; *p; p++, line++)
 		if (*p == '\n' || *p == '\r' || *p == '\\') esc++;
@@ -652,9 +654,15 @@ static int file_flush(struct ekv_file *f, struct ekv_error *err)
 	return 0;
 }
 
+void ekv_tree_set_cancel(struct ekv_tree *t, const volatile int *cancel)
+{
+	t->cancel = cancel;
+}
+
 int ekv_file_write(struct ekv_file *f, const void *data, size_t len, struct ekv_error *err)
 {
 	if (!len) return 0;
+	if (f->t->cancel && *f->t->cancel) return ekv_fail(err, EKV_ECANCELED, "canceled");
 	ekv_sha256_update(f->sha, data, len);
 	f->size += len;
 	if (f->buf_len + len <= FILE_BUF_SIZE) {

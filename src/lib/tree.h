@@ -30,6 +30,9 @@ struct ekv_file;
  * the root or inside it. */
 int ekv_tree_create(const char *root, const char *tmpdir, struct ekv_tree **out,
 		    struct ekv_error *err);
+/* Every later create or write fails with EKV_ECANCELED once *cancel is
+ * non-zero, so long adapter phases stop promptly on SIGINT. */
+void ekv_tree_set_cancel(struct ekv_tree *t, const volatile int *cancel);
 /* Directory (absolute) where adapters may create spill files (D14). */
 const char *ekv_tree_tmpdir(const struct ekv_tree *t);
 

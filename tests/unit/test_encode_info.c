@@ -6,7 +6,7 @@
 static const char example[] =
 	"{\n"
 	"  \"format_version\": 1,\n"
-	"  \"encoder_version\": \"" EKV_VERSION_STRING "\",\n"
+	"  \"encoder_version\": \"ekvbackup " EKV_VERSION_STRING "\",\n"
 	"  \"encoder_key_format_version\": 1,\n"
 	"  \"wall_time_iso\": \"2026-06-01T13:00:00Z\",\n"
 	"  \"input_root\": \"/restore/dump-root\",\n"
