@@ -33,7 +33,7 @@ static int park(struct redis_dec *d, int coll, const uint8_t *uk, size_t n, int 
 		const void *suffix, size_t slen, const void *val, size_t vlen, struct ekv_error *err)
 {
 	ekv_buf_reset(&d->tmp);
-	if (redis_group_append(&d->tmp, uk, n) || ekv_buf_append_byte(&d->tmp, (uint8_t)sub) ||
+	if (ekv_keyseg_append(&d->tmp, uk, n) || ekv_buf_append_byte(&d->tmp, (uint8_t)sub) ||
 	    ekv_buf_append(&d->tmp, suffix, slen))
 		return nomem(err);
 	return ekv_sorter_add(d->coll[coll], d->tmp.data, d->tmp.len, val, vlen, err);

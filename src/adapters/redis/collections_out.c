@@ -247,10 +247,11 @@ static int ttl_lookup(struct cursor *t, struct group *g, struct ekv_error *err)
 
 static int start_group(struct cursor *c, struct cursor *t, struct group *g, struct ekv_error *err)
 {
-	g->glen = redis_group_len(c->key.data, c->key.len);
+	size_t pos = 0;
+	g->glen = ekv_keyseg_span(c->key.data, c->key.len, 0);
 	if (!g->glen) return ekv_fail(err, EKV_EIO, "redis: corrupt spill record");
 	if (ekv_buf_set(&g->gk, c->key.data, g->glen) ||
-	    redis_group_decode(&g->uk, c->key.data, g->glen))
+	    ekv_keyseg_read(c->key.data, g->glen, &pos, &g->uk))
 		return ekv_fail(err, EKV_ENOMEM, "redis: out of memory");
 	int st = ttl_lookup(t, g, err);
 	g->meta_seen = 0;

@@ -1,7 +1,7 @@
 /*
  * Redis adapter internals (redis.md). Files:
  *   redis.c        routes, decode hooks (record dispatch), registration
- *   rkeys.c        internal key parsing, group-key encoding
+ *   rkeys.c        internal key parsing
  *   redis_internal.proto  hash/set/zset blobs and stream entries (protobuf-c)
  *   strings.c      !redis|str| / !redis|hll| blobs and the TTL sidecars
  *   ttl.c          TTL resolution at finish (D12 pending cap, orphans)
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../lib/adapter.h"
+#include "../../lib/keyseg.h"
 #include "../../lib/buf.h"
 #include "../../lib/error.h"
 #include "../../lib/jsonw.h"
@@ -75,12 +76,8 @@ struct redis_dec {
 /* BE32 length-prefixed user key (redis.md §2.3): 0 ok, -1 malformed. */
 int redis_parse_lenkey(const uint8_t *p, size_t n, const uint8_t **uk, size_t *uklen,
 		       const uint8_t **rest, size_t *restlen);
-/* Order-preserving group key: NUL -> 00 FF, terminated by 00 01, so
+/* Sorter group keys are the core's escaped key segment (lib/keyseg.h):
  * bytewise order of groups is bytewise order of user keys. */
-int redis_group_append(struct ekv_buf *out, const void *uk, size_t n);
-/* Length of the group prefix at the start of k (terminator included), or 0. */
-size_t redis_group_len(const uint8_t *k, size_t n);
-int redis_group_decode(struct ekv_buf *out, const uint8_t *k, size_t glen);
 
 /* ---- strings.c ---- */
 int redis_dec_string(struct redis_dec *d, const struct ekv_record *rec, int hll,

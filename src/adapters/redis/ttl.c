@@ -93,7 +93,7 @@ static int to_collection(struct redis_dec *d, int coll, const uint8_t *uk, size_
 	uint8_t v[8];
 	ekv_put_be64(v, ms);
 	ekv_buf_reset(&d->tmp);
-	if (redis_group_append(&d->tmp, uk, n)) return ekv_fail(err, EKV_ENOMEM, "redis: out of memory");
+	if (ekv_keyseg_append(&d->tmp, uk, n)) return ekv_fail(err, EKV_ENOMEM, "redis: out of memory");
 	return ekv_sorter_add(d->coll_ttl[coll], d->tmp.data, d->tmp.len, v, 8, err);
 }
 
