@@ -142,7 +142,7 @@ struct ekv_decode_options {
 	void *progress_ud;
 };
 #define EKV_PENDING_TTL_CAP_DEFAULT (1ull << 30)
-#define EKV_SPILL_THRESHOLD_DEFAULT (64ull << 20)
+#define EKV_SPILL_THRESHOLD_DEFAULT (16ull << 20)
 
 struct ekv_decode_result {
 	uint64_t last_commit_ts;

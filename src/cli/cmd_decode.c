@@ -297,7 +297,7 @@ int cmd_decode(int argc, char **argv)
 		{ "pending-ttl-cap", OPT_SIZE, &a.pending_ttl_cap, "BYTES", "1GiB",
 		  "Redis: bytes of TTL rows held for later owners; 0 = count only (D12)",
 		  &a.pending_ttl_cap_set },
-		{ "spill-threshold", OPT_SIZE, &a.spill_threshold, "BYTES", "64MiB",
+		{ "spill-threshold", OPT_SIZE, &a.spill_threshold, "BYTES", "16MiB",
 		  "bytes of held adapter state before spilling to --tmpdir (D14)", NULL },
 		{ "keep-partial", OPT_BOOL, &a.keep_partial, NULL, "false",
 		  "keep a failed run's files for debugging (never a MANIFEST.json)", NULL },
