@@ -201,3 +201,29 @@ EKV_TEST(node_wrapper_decodes_d3)
 	CHECK(!ekv_test_file_exists("out2/MANIFEST.json"));
 	ekv_buf_release(&w);
 }
+
+EKV_TEST(every_truncation_fails_closed)
+{
+	/* a decode of the snapshot cut at any byte either fails with a typed
+	 * error and leaves nothing, or (only at entry boundaries) succeeds */
+	begin(9);
+	put_str("a", 9, 0, "alpha");
+	put_str("b", 9, 0, "");
+	put_other("!txn|lock|x", 9);
+	struct ekv_buf full = EKV_BUF_INIT;
+	ekv_buf_append(&full, snap.data, snap.len);
+	for (size_t cut = 0; cut < full.len; cut++) {
+		ekv_buf_set(&snap, full.data, cut);
+		struct ekv_decode_result res;
+		struct ekv_error err = { 0 };
+		int rc = decode("cut.fsm", &res, &err);
+		if (rc == EKV_OK) {
+			CHECK(ekv_test_file_exists("out/MANIFEST.json"));
+			CHECK_INT(ekv_test_sh("rm -rf out"), 0);
+			continue;
+		}
+		CHECK(rc == EKV_ETRUNCATED);
+		CHECK(!ekv_test_file_exists("out"));
+	}
+	ekv_buf_release(&full);
+}
