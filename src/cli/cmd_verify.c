@@ -1,7 +1,8 @@
 /*
  * ekvbackup verify DIR: checks a dump tree against its CHECKSUMS (missing,
  * extra and altered files), MANIFEST.json and every KEYMAP.jsonl. Each
- * problem is one line "<path>: <problem>" on stdout, then a summary.
+ * problem is one line "<path>: <problem>" on stdout (control bytes in the
+ * path escaped), then a summary.
  * Exit 0 clean, 1 problems found, 2 usage error.
  */
 #include <stdio.h>
@@ -13,10 +14,22 @@
 #define VERIFY_EXIT_PROBLEMS 1
 #define VERIFY_EXIT_USAGE 2
 
+/* Paths come from the tree and may hold any byte but '/' and NUL: control
+ * bytes and backslashes are printed as \xHH so each problem stays one line. */
+static void print_path(const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') printf("\\x%02x", *p);
+		else putchar(*p);
+	}
+}
+
 static void print_problem(void *ud, const char *path, const char *problem)
 {
 	(void)ud;
-	printf("%s: %s\n", path && *path ? path : "(root)", problem);
+	if (path && *path) print_path(path);
+	else fputs("(root)", stdout);
+	printf(": %s\n", problem);
 }
 
 int cmd_verify(int argc, char **argv)
