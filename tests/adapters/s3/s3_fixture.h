@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "harness.h"
+#include "snapbuild.h"
 #include "lib/buf.h"
 #include "lib/container.h"
 #include "lib/error.h"
@@ -19,31 +20,16 @@
 #define S3FX_UNUSED __attribute__((unused))
 #define S3FX_TS 0x00018F1A2B3C0007ull   /* a 2024 HLC: suffix byte 0xFE (container.md §2.8) */
 
-struct s3fx_rec {
-	struct ekv_buf key;                /* encoded: user key + BE64(^ts) */
-	struct ekv_buf body;
-	int tombstone;
-};
 struct s3fx {
-	struct s3fx_rec *r;
-	size_t n, cap;
+	struct snapbuild sb;               /* records; header ts set at write */
 	struct ekv_buf k;                  /* scratch for building user keys */
 };
 
 static S3FX_UNUSED void s3fx_put_ts(struct s3fx *s, const void *k, size_t kl, const void *v,
 				     size_t vl, uint64_t ts, int tombstone)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		s->r = realloc(s->r, s->cap * sizeof *s->r);
-		CHECK(s->r != NULL);
-	}
-	struct s3fx_rec *r = &s->r[s->n++];
-	ekv_buf_init(&r->key);
-	ekv_buf_init(&r->body);
-	CHECK(ekv_mvcc_encode_key(&r->key, k, kl, ts) == 0);
-	CHECK(ekv_buf_set(&r->body, v, vl) == 0);
-	r->tombstone = tombstone;
+	if (tombstone) snapbuild_tombstone(&s->sb, k, kl, ts);
+	else snapbuild_put(&s->sb, k, kl, ts, v, vl);
 }
 
 static S3FX_UNUSED void s3fx_put(struct s3fx *s, const struct ekv_buf *k, const void *v, size_t vl)
@@ -146,40 +132,10 @@ static S3FX_UNUSED void s3fx_text(struct s3fx *s, const char *bucket, uint64_t g
 	s3fx_object(s, bucket, gen, obj, strlen(obj), body, strlen(body), NULL);
 }
 
-static int s3fx_cmp(const void *a, const void *b)
-{
-	const struct s3fx_rec *x = a, *y = b;
-	return ekv_bytes_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
-}
-
 static S3FX_UNUSED void s3fx_write(struct s3fx *s, const char *path)
 {
-	struct ekv_error err = { 0 };
-	struct ekv_fsm_writer *w;
-	qsort(s->r, s->n, sizeof *s->r, s3fx_cmp);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0);
-	CHECK_OK(ekv_fsm_writer_new(fd, S3FX_TS + 100, 0, &w, &err), &err);
-	for (size_t i = 0; i < s->n; i++) {
-		struct s3fx_rec *r = &s->r[i];
-		if (r->tombstone) {
-			static const uint8_t hdr[9] = { 1 };
-			CHECK_OK(ekv_fsm_writer_add(w, r->key.data, r->key.len, hdr, 9, &err), &err);
-		} else {
-			CHECK_OK(ekv_fsm_writer_add_live(w, r->key.data, r->key.len, r->body.data, r->body.len, &err),
-				 &err);
-		}
-	}
-	char sha[65];
-	uint64_t bytes;
-	CHECK_OK(ekv_fsm_writer_finish(w, sha, &bytes, &err), &err);
-	ekv_fsm_writer_free(w);
-	close(fd);
-	for (size_t i = 0; i < s->n; i++) {
-		ekv_buf_release(&s->r[i].key);
-		ekv_buf_release(&s->r[i].body);
-	}
-	free(s->r);
+	s->sb.header_ts = S3FX_TS + 100;
+	snapbuild_write(&s->sb, path);
 	ekv_buf_release(&s->k);
 	memset(s, 0, sizeof *s);
 }
