@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "harness.h"
+#include "snapbuild.h"
 #include "lib/buf.h"
 #include "lib/container.h"
 #include "lib/util.h"
@@ -13,29 +14,26 @@
 #define TS0 0x00018F1A2B3C0007ull
 
 /* ---- snapshot builder: records sorted by encoded key ---- */
-struct rec {
-	struct ekv_buf key;                /* encoded key */
-	struct ekv_buf value;              /* header + body */
-};
 struct snapb {
-	struct rec *r;
-	size_t n, cap;
+	struct snapbuild sb;               /* header ts TS0, set at write */
 };
 
 static __attribute__((unused)) void sb_put_full(struct snapb *s, const void *ukey, size_t klen, uint64_t ts, int tomb,
 			const void *body, size_t blen)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->r = realloc(s->r, s->cap * sizeof *s->r);
+	if (!tomb) {
+		snapbuild_put(&s->sb, ukey, klen, ts, body, blen);
+		return;
 	}
-	struct rec *r = &s->r[s->n++];
-	ekv_buf_init(&r->key);
-	ekv_buf_init(&r->value);
-	ekv_mvcc_encode_key(&r->key, ukey, klen, ts);
-	ekv_buf_append_byte(&r->value, tomb ? 1 : 0);
-	ekv_buf_append_le64(&r->value, 0);
-	ekv_buf_append(&r->value, body, blen);
+	/* tombstone header followed by the body, byte-exact */
+	struct ekv_buf k = EKV_BUF_INIT, v = EKV_BUF_INIT;
+	CHECK(ekv_mvcc_encode_key(&k, ukey, klen, ts) == 0);
+	CHECK(ekv_buf_append_byte(&v, 1) == 0);
+	CHECK(ekv_buf_append_le64(&v, 0) == 0);
+	if (blen) CHECK(ekv_buf_append(&v, body, blen) == 0);
+	snapbuild_raw(&s->sb, k.data, k.len, v.data, v.len);
+	ekv_buf_release(&k);
+	ekv_buf_release(&v);
 }
 
 static __attribute__((unused)) void sb_put(struct snapb *s, const struct ekv_buf *ukey, const struct ekv_buf *body)
@@ -43,34 +41,10 @@ static __attribute__((unused)) void sb_put(struct snapb *s, const struct ekv_buf
 	sb_put_full(s, ukey->data, ukey->len, TS0, 0, body->data, body->len);
 }
 
-static __attribute__((unused)) int rec_cmp(const void *a, const void *b)
-{
-	const struct rec *x = a, *y = b;
-	return ekv_bytes_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
-}
-
 static __attribute__((unused)) void sb_write(struct snapb *s, const char *path)
 {
-	if (s->n) qsort(s->r, s->n, sizeof *s->r, rec_cmp);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd >= 0);
-	struct ekv_fsm_writer *w;
-	struct ekv_error err = { 0 };
-	CHECK_OK(ekv_fsm_writer_new(fd, TS0, 0, &w, &err), &err);
-	for (size_t i = 0; i < s->n; i++)
-		CHECK_OK(ekv_fsm_writer_add(w, s->r[i].key.data, s->r[i].key.len, s->r[i].value.data,
-					    s->r[i].value.len, &err),
-			 &err);
-	char sha[65];
-	uint64_t bytes;
-	CHECK_OK(ekv_fsm_writer_finish(w, sha, &bytes, &err), &err);
-	ekv_fsm_writer_free(w);
-	close(fd);
-	for (size_t i = 0; i < s->n; i++) {
-		ekv_buf_release(&s->r[i].key);
-		ekv_buf_release(&s->r[i].value);
-	}
-	free(s->r);
+	s->sb.header_ts = TS0;
+	snapbuild_write(&s->sb, path);
 	memset(s, 0, sizeof *s);
 }
 

@@ -222,9 +222,7 @@ EKV_TEST(protobuf_edge_cases)
 		     );
 	/* the body above is cut inside h's value: length 2 holds "0a 01" which is
 	 * a truncated string -> error. Replace with a valid record below. */
-	s.n--;
-	ekv_buf_release(&s.r[s.n].key);
-	ekv_buf_release(&s.r[s.n].value);
+	snapbuild_pop(&s.sb);
 	put_item_hex(&s, "!ddb|item|dA|1|k\x00\x01", 18,
 		     "78 05 08 01"
 		     "0a 08 0a 01 68 12 03 0a 01 6b"           /* h = S "k" */
