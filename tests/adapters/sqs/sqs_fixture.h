@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
+#include "snapbuild.h"
 #include "lib/buf.h"
 #include "lib/container.h"
 #include "lib/error.h"
@@ -18,30 +19,15 @@
 
 /* ---- snapshot building ---- */
 
-struct fx_rec {
-	struct ekv_buf enc;   /* user key + BE64(^ts) */
-	struct ekv_buf body;
-	int tombstone;
-};
 struct fx_snap {
-	struct fx_rec *r;
-	size_t n, cap;
+	struct snapbuild sb;  /* header ts 5000, set at write */
 };
 
 static __attribute__((unused)) void fx_put_ts(struct fx_snap *s, const void *k, size_t kl, const void *v, size_t vl,
 		      uint64_t ts, int tombstone)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->r = realloc(s->r, s->cap * sizeof *s->r);
-		CHECK(s->r != NULL);
-	}
-	struct fx_rec *r = &s->r[s->n++];
-	ekv_buf_init(&r->enc);
-	ekv_buf_init(&r->body);
-	CHECK(ekv_mvcc_encode_key(&r->enc, k, kl, ts) == 0);
-	CHECK(ekv_buf_set(&r->body, v, vl) == 0);
-	r->tombstone = tombstone;
+	if (tombstone) snapbuild_tombstone(&s->sb, k, kl, ts);
+	else snapbuild_put(&s->sb, k, kl, ts, v, vl);
 }
 
 static __attribute__((unused)) void fx_put(struct fx_snap *s, const struct ekv_buf *k, const struct ekv_buf *v)
@@ -49,41 +35,11 @@ static __attribute__((unused)) void fx_put(struct fx_snap *s, const struct ekv_b
 	fx_put_ts(s, k->data, k->len, v->data, v->len, 1000, 0);
 }
 
-static __attribute__((unused)) int fx_rec_cmp(const void *a, const void *b)
-{
-	const struct fx_rec *x = a, *y = b;
-	return ekv_bytes_cmp(x->enc.data, x->enc.len, y->enc.data, y->enc.len);
-}
-
 /* Sorts by encoded key and writes a bare EKVPBBL1 file. */
 static __attribute__((unused)) void fx_write(struct fx_snap *s, const char *path)
 {
-	struct ekv_error err = { 0 };
-	struct ekv_fsm_writer *w;
-	if (s->n) qsort(s->r, s->n, sizeof *s->r, fx_rec_cmp);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0);
-	CHECK_OK(ekv_fsm_writer_new(fd, 5000, 0, &w, &err), &err);
-	for (size_t i = 0; i < s->n; i++) {
-		struct fx_rec *r = &s->r[i];
-		if (r->tombstone) {
-			uint8_t hdr[9] = { 1, 0, 0, 0, 0, 0, 0, 0, 0 };
-			CHECK_OK(ekv_fsm_writer_add(w, r->enc.data, r->enc.len, hdr, 9, &err), &err);
-		} else {
-			CHECK_OK(ekv_fsm_writer_add_live(w, r->enc.data, r->enc.len, r->body.data,
-							 r->body.len, &err), &err);
-		}
-	}
-	char sha[65];
-	uint64_t bytes;
-	CHECK_OK(ekv_fsm_writer_finish(w, sha, &bytes, &err), &err);
-	ekv_fsm_writer_free(w);
-	close(fd);
-	for (size_t i = 0; i < s->n; i++) {
-		ekv_buf_release(&s->r[i].enc);
-		ekv_buf_release(&s->r[i].body);
-	}
-	free(s->r);
+	s->sb.header_ts = 5000;
+	snapbuild_write(&s->sb, path);
 	memset(s, 0, sizeof *s);
 }
 
