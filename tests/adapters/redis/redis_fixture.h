@@ -11,25 +11,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
+#include "snapbuild.h"
 #include "lib/buf.h"
 #include "lib/container.h"
 #include "lib/util.h"
 
 #define FX_TS 1000
 
-struct fx_rec {
-	struct ekv_buf key;     /* encoded key */
-	struct ekv_buf body;
-};
 struct fx {
-	struct fx_rec *r;
-	size_t n, cap;
+	struct snapbuild sb;    /* records; header ts FX_TS */
 	struct ekv_buf kb;      /* key under construction */
 };
 
 static inline void fx_init(struct fx *f)
 {
 	memset(f, 0, sizeof *f);
+	snapbuild_init(&f->sb, FX_TS);
 	ekv_buf_init(&f->kb);
 }
 
@@ -69,17 +66,19 @@ static inline void fx_put(struct fx *f, const void *body, size_t n)
 }
 static inline void fx_put_ts(struct fx *f, const void *body, size_t n, uint64_t ts, int tomb)
 {
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 64;
-		f->r = realloc(f->r, f->cap * sizeof *f->r);
+	if (!tomb) {
+		snapbuild_put(&f->sb, f->kb.data, f->kb.len, ts, body, n);
+		return;
 	}
-	struct fx_rec *r = &f->r[f->n++];
-	ekv_buf_init(&r->key);
-	ekv_buf_init(&r->body);
-	ekv_mvcc_encode_key(&r->key, f->kb.data, f->kb.len, ts);
-	ekv_buf_append_byte(&r->body, tomb ? 1 : 0);
-	ekv_buf_append_le64(&r->body, 0);
-	ekv_buf_append(&r->body, body, n);
+	/* tombstone header followed by the body, byte-exact */
+	struct ekv_buf k = EKV_BUF_INIT, v = EKV_BUF_INIT;
+	CHECK(ekv_mvcc_encode_key(&k, f->kb.data, f->kb.len, ts) == 0);
+	CHECK(ekv_buf_append_byte(&v, 1) == 0);
+	CHECK(ekv_buf_append_le64(&v, 0) == 0);
+	if (n) CHECK(ekv_buf_append(&v, body, n) == 0);
+	snapbuild_raw(&f->sb, k.data, k.len, v.data, v.len);
+	ekv_buf_release(&k);
+	ekv_buf_release(&v);
 }
 static inline void fx_puts(struct fx *f, const char *body)
 {
@@ -92,33 +91,10 @@ static inline void fx_put64(struct fx *f, uint64_t v)
 	fx_put(f, b, 8);
 }
 
-static int fx_cmp(const void *a, const void *b)
-{
-	const struct fx_rec *x = a, *y = b;
-	return ekv_bytes_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
-}
-
 static inline void fx_write(struct fx *f, const char *path)
 {
-	qsort(f->r, f->n, sizeof *f->r, fx_cmp);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd >= 0);
-	struct ekv_fsm_writer *w;
-	struct ekv_error err = { 0 };
-	CHECK_OK(ekv_fsm_writer_new(fd, FX_TS, 0, &w, &err), &err);
-	for (size_t i = 0; i < f->n; i++)
-		CHECK_OK(ekv_fsm_writer_add(w, f->r[i].key.data, f->r[i].key.len, f->r[i].body.data,
-					    f->r[i].body.len, &err), &err);
-	char sha[65];
-	uint64_t bytes;
-	CHECK_OK(ekv_fsm_writer_finish(w, sha, &bytes, &err), &err);
-	ekv_fsm_writer_free(w);
-	close(fd);
-	for (size_t i = 0; i < f->n; i++) {
-		ekv_buf_release(&f->r[i].key);
-		ekv_buf_release(&f->r[i].body);
-	}
-	free(f->r);
+	f->sb.header_ts = FX_TS;
+	snapbuild_write(&f->sb, path);
 	ekv_buf_release(&f->kb);
 	fx_init(f);
 }
