@@ -35,12 +35,12 @@ static struct snapbuild_rec *add(struct snapbuild *sb)
 	return r;
 }
 
-static void version(struct snapbuild *sb, const void *ukey, size_t klen, uint64_t ts, int tomb,
-		    const void *body, size_t blen)
+void snapbuild_version(struct snapbuild *sb, const void *ukey, size_t klen, uint64_t ts, uint8_t flags,
+		       const void *body, size_t blen)
 {
 	struct snapbuild_rec *r = add(sb);
 	CHECK(ekv_mvcc_encode_key(&r->key, ukey, klen, ts) == 0);
-	CHECK(ekv_buf_append_byte(&r->value, tomb ? 1 : 0) == 0);
+	CHECK(ekv_buf_append_byte(&r->value, flags) == 0);
 	CHECK(ekv_buf_append_le64(&r->value, 0) == 0);
 	if (blen) CHECK(ekv_buf_append(&r->value, body, blen) == 0);
 }
@@ -48,12 +48,12 @@ static void version(struct snapbuild *sb, const void *ukey, size_t klen, uint64_
 void snapbuild_put(struct snapbuild *sb, const void *user_key, size_t klen, uint64_t commit_ts,
 		   const void *body, size_t blen)
 {
-	version(sb, user_key, klen, commit_ts, 0, body, blen);
+	snapbuild_version(sb, user_key, klen, commit_ts, 0, body, blen);
 }
 
 void snapbuild_tombstone(struct snapbuild *sb, const void *user_key, size_t klen, uint64_t commit_ts)
 {
-	version(sb, user_key, klen, commit_ts, 1, NULL, 0);
+	snapbuild_version(sb, user_key, klen, commit_ts, 1, NULL, 0);
 }
 
 void snapbuild_raw(struct snapbuild *sb, const void *encoded_key, size_t klen, const void *raw_value,

@@ -23,6 +23,10 @@ void snapbuild_put(struct snapbuild *sb, const void *user_key, size_t klen, uint
 		   const void *body, size_t blen);
 /* Tombstone: value is the 9-byte header with flags 1 and no body. */
 void snapbuild_tombstone(struct snapbuild *sb, const void *user_key, size_t klen, uint64_t commit_ts);
+/* Any version: value = 9-byte header (flags byte, expireAt 0) ‖ body; a
+ * tombstone (flags 1) may carry a body here. */
+void snapbuild_version(struct snapbuild *sb, const void *user_key, size_t klen, uint64_t commit_ts,
+		       uint8_t flags, const void *body, size_t blen);
 /* Exact bytes: encoded key and raw value as given. */
 void snapbuild_raw(struct snapbuild *sb, const void *encoded_key, size_t klen, const void *raw_value,
 		   size_t vlen);

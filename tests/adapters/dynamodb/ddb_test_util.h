@@ -25,15 +25,7 @@ static __attribute__((unused)) void sb_put_full(struct snapb *s, const void *uke
 		snapbuild_put(&s->sb, ukey, klen, ts, body, blen);
 		return;
 	}
-	/* tombstone header followed by the body, byte-exact */
-	struct ekv_buf k = EKV_BUF_INIT, v = EKV_BUF_INIT;
-	CHECK(ekv_mvcc_encode_key(&k, ukey, klen, ts) == 0);
-	CHECK(ekv_buf_append_byte(&v, 1) == 0);
-	CHECK(ekv_buf_append_le64(&v, 0) == 0);
-	if (blen) CHECK(ekv_buf_append(&v, body, blen) == 0);
-	snapbuild_raw(&s->sb, k.data, k.len, v.data, v.len);
-	ekv_buf_release(&k);
-	ekv_buf_release(&v);
+	snapbuild_version(&s->sb, ukey, klen, ts, 1, body, blen);  /* tombstone keeping its body */
 }
 
 static __attribute__((unused)) void sb_put(struct snapb *s, const struct ekv_buf *ukey, const struct ekv_buf *body)

@@ -70,15 +70,7 @@ static inline void fx_put_ts(struct fx *f, const void *body, size_t n, uint64_t 
 		snapbuild_put(&f->sb, f->kb.data, f->kb.len, ts, body, n);
 		return;
 	}
-	/* tombstone header followed by the body, byte-exact */
-	struct ekv_buf k = EKV_BUF_INIT, v = EKV_BUF_INIT;
-	CHECK(ekv_mvcc_encode_key(&k, f->kb.data, f->kb.len, ts) == 0);
-	CHECK(ekv_buf_append_byte(&v, 1) == 0);
-	CHECK(ekv_buf_append_le64(&v, 0) == 0);
-	if (n) CHECK(ekv_buf_append(&v, body, n) == 0);
-	snapbuild_raw(&f->sb, k.data, k.len, v.data, v.len);
-	ekv_buf_release(&k);
-	ekv_buf_release(&v);
+	snapbuild_version(&f->sb, f->kb.data, f->kb.len, ts, 1, body, n);  /* tombstone keeping its body */
 }
 static inline void fx_puts(struct fx *f, const char *body)
 {
