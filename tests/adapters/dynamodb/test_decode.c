@@ -2,34 +2,6 @@
  * generations, D1/D14/D15/D16/D19, warnings. */
 #include "ddb_test_util.h"
 
-static size_t unhex(uint8_t *out, const char *hex)
-{
-	size_t n = 0;
-	for (const char *p = hex; *p;) {
-		if (*p == ' ' || *p == '\n') {
-			p++;
-			continue;
-		}
-		unsigned v;
-		sscanf(p, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		p += 2;
-	}
-	return n;
-}
-
-/* dynamodb.md §3.5: the encoder-form `orders` schema (107 bytes). */
-static const char ORDERS_SCHEMA_HEX[] =
-	"00 44 53 01 0a 06 6f 72 64 65 72 73 12 0d 0a 08 63 75 73 74 6f 6d 65 72 12 01 53"
-	" 12 0a 0a 05 6f 72 64 65 72 12 01 53 12 0b 0a 06 72 65 67 69 6f 6e 12 01 53"
-	" 1a 11 0a 08 63 75 73 74 6f 6d 65 72 12 05 6f 72 64 65 72"
-	" 22 1e 0a 09 62 79 2d 72 65 67 69 6f 6e 12 11 0a 08 0a 06 72 65 67 69 6f 6e"
-	" 12 05 0a 03 41 4c 4c 28 02 38 01";
-/* §3.5: item {customer c1, order o1, qty N 3, region us} (65 bytes). */
-static const char ORDERS_ITEM_HEX[] =
-	"00 44 49 01 0a 10 0a 08 63 75 73 74 6f 6d 65 72 12 04 0a 02 63 31"
-	" 0a 0d 0a 05 6f 72 64 65 72 12 04 0a 02 6f 31 0a 0a 0a 03 71 74 79 12 03 12 01 33"
-	" 0a 0e 0a 06 72 65 67 69 6f 6e 12 04 0a 02 75 73";
 /* §3.5: composite-types item (100 bytes). */
 static const char KITCHEN_ITEM_HEX[] =
 	"00 44 49 01 0a 09 0a 01 62 12 04 1a 02 ff 01 0a 09 0a 02 69 64 12 03 0a 01 6b"
